@@ -1,0 +1,13 @@
+"""``python -m nets`` / ``nets``: train and evaluate the symkit networks."""
+
+import sys
+
+from liegeom._cli import main_for
+
+#: Command modules; each adds its subcommands (see :mod:`liegeom._cli`).
+COMMANDS = ("nets._cmd_ep", "nets._cmd_frames")
+
+main = main_for("nets", "Equivariant and equilibrium-propagation networks on liegeom.", COMMANDS)
+
+if __name__ == "__main__":
+    sys.exit(main())
