@@ -1,8 +1,9 @@
 """A command line assembled from command modules, shared by ``liegeom`` and ``nets``.
 
-Each command module defines ``register(subparsers)``, which adds its subcommands with
-``set_defaults(func=...)``, and may define ``demo(args)``, its part of the package's ``demo``
-subcommand. ``demo`` writes under ``<--out>/<package>/``.
+Each command module may define ``register(subparsers)``, which adds its subcommands with
+``set_defaults(func=...)``; ``register_train(train_subparsers)``, which adds tasks to the shared
+``train`` subcommand (``nets train ep-digits``, ``nets train nbody``); and ``demo(args)``, its
+part of the package's ``demo`` subcommand. ``demo`` writes under ``<--out>/<package>/``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ def run_cli(prog: str, description: str, command_modules: Sequence[str], argv=No
     sub.required = True
     modules = _load(command_modules)
     for mod in modules:
-        mod.register(sub)
+        if hasattr(mod, "register"):
+            mod.register(sub)
+    trainers = [mod for mod in modules if hasattr(mod, "register_train")]
+    if trainers:
+        tp = sub.add_parser("train", help="train one of the experiments (see `train --help`)")
+        tsub = tp.add_subparsers(dest="task", metavar="TASK")
+        tsub.required = True
+        for mod in trainers:
+            mod.register_train(tsub)
     demos = [mod.demo for mod in modules if hasattr(mod, "demo")]
     if demos:
         p = sub.add_parser("demo", help=f"run the {prog} tour, writing tables and figures")
