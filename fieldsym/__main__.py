@@ -16,7 +16,8 @@ COMMANDS = ("fieldsym._cmd_symmetries", "fieldsym._cmd_bms3")
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="fieldsym", description="Symmetries, conservation laws and asymptotic charges in sympy."
+        prog="fieldsym",
+        description="Symmetries, conservation laws and asymptotic charges in sympy.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -32,7 +33,7 @@ def main(argv=None) -> int:
         if hasattr(mod, "demo"):
             parts.append(mod.demo)
     if parts:
-        p = sub.add_parser("demo", help="run the fieldsym tour, writing results under OUT/fieldsym/")
+        p = sub.add_parser("demo", help="run the fieldsym tour; results go to OUT/fieldsym/")
         p.add_argument("--out", default="out")
         p.add_argument("--quick", action="store_true", help="smallest sizes, for smoke tests")
         p.set_defaults(func=lambda args: next((s for s in (part(args) for part in parts) if s), 0))

@@ -44,7 +44,7 @@ def run_cli(prog: str, description: str, command_modules: Sequence[str], argv=No
     demos = [mod.demo for mod in modules if hasattr(mod, "demo")]
     if demos:
         p = sub.add_parser("demo", help=f"run the {prog} tour, writing tables and figures")
-        p.add_argument("--out", default="out", help="output root; files go to OUT/%s/" % prog)
+        p.add_argument("--out", default="out", help=f"output root; files go to OUT/{prog}/")
         p.add_argument("--quick", action="store_true", help="smallest sizes, for smoke tests")
 
         def run_demos(args):
