@@ -3,3 +3,44 @@
 __version__ = "0.1.0"
 
 __all__: list[str] = []
+
+# fieldsym I: jets, Euler operator, symmetries, Noether currents, safe parsing
+from .determining import LinearPDESolution, UnsolvedSystemError, solve_linear_pde_system
+from .jets import JetSpace, PDESystem
+from .noether import (
+    Current,
+    NotConservedError,
+    conservation_law_flux,
+    conserved_currents,
+    family_current,
+    is_conserved,
+    noether_current,
+)
+from .parsing import ParseError, parse_equation, parse_expression
+from .symmetries import (
+    SymmetryAlgebra,
+    is_point_symmetry,
+    lie_point_symmetries,
+    same_span,
+    span_contains,
+    variational_defect,
+    variational_symmetries,
+)
+from .variational import (
+    divergence_potential,
+    euler_lagrange,
+    euler_operator,
+    higher_euler_operator,
+    is_total_divergence,
+)
+from .vector_fields import VectorField
+
+__all__ += [
+    "JetSpace", "PDESystem", "VectorField", "euler_operator", "euler_lagrange",
+    "higher_euler_operator", "is_total_divergence", "divergence_potential",
+    "solve_linear_pde_system", "LinearPDESolution", "UnsolvedSystemError", "SymmetryAlgebra",
+    "lie_point_symmetries", "variational_symmetries", "is_point_symmetry", "variational_defect",
+    "span_contains", "same_span", "Current", "NotConservedError", "noether_current",
+    "conserved_currents", "family_current", "is_conserved", "conservation_law_flux",
+    "ParseError", "parse_expression", "parse_equation",
+]

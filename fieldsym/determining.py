@@ -1,0 +1,522 @@
+r"""A solver for overdetermined linear homogeneous PDE systems (determining equations).
+
+The unknowns are functions of some of the ``variables`` (sympy applied functions such as
+``xi_x(x, t, u)``) or constants (symbols).  The solver repeats, until nothing changes:
+
+1. **split** an equation by powers of a variable on which none of its unknowns depends;
+2. **eliminate** an unknown that appears undifferentiated, with a coefficient free of
+   unknowns, when everything else in the equation depends only on its arguments;
+3. **integrate** an equation :math:`\partial^K f = R` in which :math:`f` occurs once and the
+   right-hand side can be integrated explicitly; the general solution brings new arbitrary
+   functions of fewer arguments, :math:`f = \iint R + \sum_{v} \sum_{j<k_v} v^j g_{v,j}`;
+4. **complete**: under an orderly ranking, reduce every equation by the leading derivatives of
+   the others and add the nonzero integrability conditions (cross-derivatives); a system whose
+   conditions all reduce to zero is passive.
+
+The result expresses the requested targets through constants and arbitrary functions; the
+remaining (passive) equations are the conditions those functions obey, e.g. ``f_t = f_xx``
+for the heat equation's :math:`\beta(x,t)\partial_u`.  When the loop stops with equations that
+are not passive, or with constants still tied by equations, the result is marked incomplete
+and :class:`UnsolvedSystemError` carries the remaining equations: a partial answer is never
+presented as complete.  Parameters (symbols that are neither variables nor unknowns) are
+treated as generic, nonzero.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+__all__ = ["LinearPDESolution", "UnsolvedSystemError", "solve_linear_pde_system"]
+
+
+class UnsolvedSystemError(RuntimeError):
+    """The solver stopped with equations it could not reduce; ``.equations`` lists them."""
+
+    def __init__(self, equations, message=None):
+        self.equations = list(equations)
+        text = "; ".join(f"{sp.sstr(e)} = 0" for e in self.equations[:12])
+        more = f" (+{len(self.equations) - 12} more)" if len(self.equations) > 12 else ""
+        super().__init__(message or f"determining equations left unsolved: {text}{more}")
+
+
+@dataclass
+class LinearPDESolution:
+    """General solution of a linear homogeneous PDE system.
+
+    Attributes
+    ----------
+    targets : dict name -> expression in ``constants`` and ``functions``
+    constants : list of Symbol, free parameters
+    functions : list of applied functions, arbitrary up to ``conditions``
+    conditions : list of expressions (``= 0``) on ``functions``; passive when ``complete``
+    complete : bool
+    steps : int, number of solver steps taken
+    """
+
+    targets: dict
+    constants: list
+    functions: list
+    conditions: list
+    complete: bool
+    steps: int = 0
+    log: list = field(default_factory=list)
+
+    def require_complete(self):
+        if not self.complete:
+            raise UnsolvedSystemError(self.conditions)
+        return self
+
+
+def _is_unknown_head(obj, heads):
+    return obj in heads
+
+
+class _Solver:
+    def __init__(self, equations, unknowns, variables, targets, max_steps):
+        self.variables = tuple(variables)
+        self.heads: list = list(unknowns)
+        self.targets = {k: sp.sympify(v) for k, v in targets.items()}
+        self.eqs = [sp.sympify(e) for e in equations]
+        self.max_steps = max_steps
+        self.counter = itertools.count(1)
+        self.log: list[str] = []
+        self.func_names = {h.func.__name__ if isinstance(h, AppliedUndef) else h.name
+                           for h in self.heads}
+
+    # ------------------------------------------------------------------ helpers
+    def args_of(self, head):
+        return tuple(head.args) if isinstance(head, AppliedUndef) else ()
+
+    def new_unknown(self, args):
+        while True:
+            k = next(self.counter)
+            name = f"_f{k}" if args else f"_c{k}"
+            if name not in self.func_names:
+                break
+        self.func_names.add(name)
+        head = sp.Function(name)(*args) if args else sp.Symbol(name)
+        self.heads.append(head)
+        return head
+
+    def occurrences(self, e):
+        """``{occurrence: (head, counts dict)}`` for unknowns and their derivatives in ``e``."""
+        heads = set(self.heads)
+        out = {}
+        for d in e.atoms(sp.Derivative):
+            if d.expr in heads:
+                out[d] = (d.expr, dict(d.variable_count))
+        rest = e.xreplace({d: sp.Dummy() for d in out})
+        for a in rest.atoms(AppliedUndef):
+            if a in heads:
+                out[a] = (a, {})
+        for s in rest.free_symbols:
+            if s in heads:
+                out[s] = (s, {})
+        return out
+
+    def linear_parts(self, e, occ=None):
+        occ = self.occurrences(e) if occ is None else occ
+        dums = {o: sp.Dummy() for o in occ}
+        lin = sp.expand(e.xreplace(dums))
+        coeffs = {}
+        for o, d in dums.items():
+            c = lin.coeff(d)
+            if c != 0:
+                coeffs[o] = c
+        rem = sp.expand(lin - sp.Add(*[c * dums[o] for o, c in coeffs.items()]))
+        for c in list(coeffs.values()) + [rem]:
+            if any(s in c.free_symbols for s in dums.values()):
+                raise ValueError(f"determining equation is not linear in the unknowns: {e}")
+        if rem != 0:
+            raise ValueError(f"determining equation is not homogeneous (term {rem}): {e}")
+        return coeffs
+
+    def explicit_vars(self, e, occ):
+        rest = e.xreplace({o: sp.Dummy() for o in occ})
+        return {v for v in self.variables if v in rest.free_symbols}
+
+    def substitute(self, head, value):
+        def rep(expr):
+            if not expr.has(head):
+                return expr
+            mapping = {}
+            for d in expr.atoms(sp.Derivative):
+                if d.expr == head:
+                    mapping[d] = sp.diff(value, *d.variable_count)
+            expr = expr.xreplace(mapping)
+            return expr.xreplace({head: value})
+
+        self.eqs = [rep(e) for e in self.eqs]
+        self.targets = {k: rep(v) for k, v in self.targets.items()}
+        self.heads.remove(head)
+
+    def normalize(self):
+        out, seen = [], set()
+        for e in self.eqs:
+            e = sp.expand(e)
+            if e == 0:
+                continue
+            num = sp.expand(sp.numer(sp.together(e)))
+            if num == 0:
+                continue
+            key = num
+            lead = sp.Add.make_args(num)[0].as_coeff_Mul()[0]
+            if lead != 0:
+                key = sp.expand(num / lead)
+            if key in seen or sp.expand(-key) in seen:
+                continue
+            seen.add(key)
+            out.append(key)
+        self.eqs = sorted(out, key=lambda e: (len(sp.Add.make_args(e)), sp.count_ops(e)))
+
+    # ------------------------------------------------------------------ steps
+    def split(self):
+        for k, e in enumerate(self.eqs):
+            occ = self.occurrences(e)
+            dep = set().union(*[set(self.args_of(h)) for h, _ in occ.values()]) if occ else set()
+            for v in self.explicit_vars(e, occ):
+                if v in dep:
+                    continue
+                groups: dict = {}
+                ok = True
+                for term in sp.Add.make_args(sp.expand(e)):
+                    indep, part = term.as_independent(v, as_Add=False)
+                    if part == 1:
+                        deg = 0
+                    elif part == v:
+                        deg = 1
+                    elif part.is_Pow and part.base == v and part.exp.is_Integer and part.exp > 0:
+                        deg = int(part.exp)
+                    else:
+                        ok = False
+                        break
+                    groups[deg] = groups.get(deg, 0) + indep
+                if not ok:
+                    continue
+                pieces = [g for g in groups.values() if sp.expand(g) != 0]
+                self.eqs = self.eqs[:k] + pieces + self.eqs[k + 1:]
+                self.log.append(f"split by {v}")
+                return True
+        return False
+
+    def eliminate(self):
+        best = None
+        for e in self.eqs:
+            occ = self.occurrences(e)
+            coeffs = self.linear_parts(e, occ)
+            explicit = self.explicit_vars(e, occ)
+            derived = {h for o, (h, c) in occ.items() if c}
+            for o, (h, counts) in occ.items():
+                if counts or h in derived:
+                    continue
+                args = set(self.args_of(h))
+                others = [hh for oo, (hh, _) in occ.items() if oo != o]
+                if not explicit <= args:
+                    continue
+                if not all(set(self.args_of(hh)) <= args for hh in others):
+                    continue
+                key = (-len(args), len(coeffs), sp.count_ops(e))
+                if best is None or key < best[0]:
+                    best = (key, h, e, coeffs[o])
+        if best is None:
+            return False
+        _, h, e, c = best
+        value = sp.expand(-(e - c * h) / c)
+        self.log.append(f"eliminate {h} = {value}")
+        self.substitute(h, value)
+        return True
+
+    def _antiderivative(self, g, v, times):
+        """Integrate ``g`` ``times`` times in ``v``; ``None`` when not explicit."""
+        for _ in range(times):
+            terms = []
+            for term in sp.Add.make_args(sp.expand(g)):
+                occ = self.occurrences(term)
+                if not occ:
+                    r = sp.integrate(term, v)
+                    if r.has(sp.Integral):
+                        return None
+                    terms.append(r)
+                    continue
+                (o, (h, counts)), = occ.items()
+                coef = sp.expand(term / o)
+                if v not in self.args_of(h):
+                    r = sp.integrate(coef, v)
+                    if r.has(sp.Integral):
+                        return None
+                    terms.append(r * o)
+                elif counts.get(v, 0) >= 1 and v not in coef.free_symbols:
+                    new = dict(counts)
+                    new[v] -= 1
+                    pairs = [(w, k) for w, k in new.items() if k]
+                    terms.append(coef * (sp.Derivative(h, *pairs) if pairs else h))
+                else:
+                    return None
+            g = sp.Add(*terms)
+        return g
+
+    def integrate(self):
+        for e in self.eqs:
+            occ = self.occurrences(e)
+            coeffs = self.linear_parts(e, occ)
+            by_head: dict = {}
+            for o, (h, counts) in occ.items():
+                by_head.setdefault(h, []).append((o, counts))
+            for h, lst in sorted(by_head.items(), key=lambda kv: -len(self.args_of(kv[0]))):
+                if len(lst) != 1 or not lst[0][1]:
+                    continue
+                o, counts = lst[0]
+                c = coeffs[o]
+                S = [v for v, k in counts.items() if k]
+                if any(v in c.free_symbols for v in S):
+                    continue
+                args = set(self.args_of(h))
+                g = sp.expand(-(e - c * o) / c)
+                g_occ = self.occurrences(g)
+                if not self.explicit_vars(g, g_occ) <= args:
+                    continue
+                if not all(set(self.args_of(hh)) <= args for hh, _ in g_occ.values()):
+                    continue
+                if len(S) > 1 and any(set(self.args_of(hh)) & set(S) for hh, _ in g_occ.values()):
+                    continue
+                part = g
+                for v in S:
+                    part = self._antiderivative(part, v, counts[v])
+                    if part is None:
+                        break
+                if part is None:
+                    continue
+                value = part
+                for v in S:
+                    rest = tuple(a for a in self.args_of(h) if a != v)
+                    for j in range(counts[v]):
+                        value += v**j * self.new_unknown(rest)
+                self.log.append(f"integrate {o} = {g}")
+                self.substitute(h, sp.expand(value))
+                return True
+        return False
+
+    def separate(self):
+        """Indirect separation: differentiate an equation by a variable that some of its
+        unknowns do not depend on, which removes them; the original equation is kept."""
+        present = set(self.eqs)
+        for e in self.eqs:
+            occ = self.occurrences(e)
+            argsets = [set(self.args_of(h)) for h, _ in occ.values()]
+            if len(argsets) < 2:
+                continue
+            for v in sorted(set().union(*argsets), key=str):
+                if all(v in a for a in argsets):
+                    continue
+                new = sp.expand(sp.numer(sp.together(sp.diff(e, v))))
+                if new == 0:
+                    continue
+                lead = sp.Add.make_args(new)[0].as_coeff_Mul()[0]
+                key = sp.expand(new / lead) if lead != 0 else new
+                if key in present or sp.expand(-key) in present:
+                    continue
+                self.eqs.append(key)
+                self.log.append(f"separate by d/d{v}")
+                return True
+        return False
+
+    # ------------------------------------------------------------------ completion
+    def rank(self, o, info):
+        h, counts = info
+        args = self.args_of(h)
+        return (sum(counts.values()), len(args), str(h),
+                tuple(counts.get(a, 0) for a in args))
+
+    def leader(self, e):
+        occ = self.occurrences(e)
+        if not occ:
+            return None
+        o = max(occ, key=lambda oo: self.rank(oo, occ[oo]))
+        coeffs = self.linear_parts(e, occ)
+        return o, occ[o], coeffs[o]
+
+    def solved(self, e, lead):
+        o, _, c = lead
+        return sp.expand(-(e - c * o) / c)
+
+    def reduce_by(self, e, solved_list, clear_denominators=True):
+        for _ in range(200):
+            occ = self.occurrences(e)
+            changed = False
+            for o, (h, counts) in occ.items():
+                for _lead, lh, lcounts, rhs in solved_list:
+                    if lh != h:
+                        continue
+                    if all(counts.get(v, 0) >= k for v, k in lcounts.items()):
+                        diff = [(v, counts.get(v, 0) - lcounts.get(v, 0)) for v in counts]
+                        diff = [(v, k) for v, k in diff if k]
+                        val = sp.diff(rhs, *diff) if diff else rhs
+                        e = sp.expand(e.xreplace({o: val}))
+                        if clear_denominators:
+                            e = sp.expand(sp.numer(sp.together(e)))
+                        changed = True
+                        break
+                if changed:
+                    break
+            if not changed:
+                return e
+        raise UnsolvedSystemError([e], "differential reduction did not terminate")
+
+    def complete(self):
+        """One round of autoreduction and integrability conditions; True on change."""
+        eqs = list(self.eqs)
+        for _ in range(len(eqs) + 5):
+            changed = False
+            for k, e in enumerate(eqs):
+                others = []
+                for j, f in enumerate(eqs):
+                    if j == k:
+                        continue
+                    ld = self.leader(f)
+                    if ld is not None:
+                        others.append((ld[0], ld[1][0], ld[1][1], self.solved(f, ld)))
+                r = self.reduce_by(e, others)
+                if r != e:
+                    eqs[k] = r
+                    changed = True
+                    break
+            eqs = [e for e in eqs if e != 0]
+            if not changed:
+                break
+        if [sp.expand(e) for e in eqs] != [sp.expand(e) for e in self.eqs]:
+            self.eqs = eqs
+            self.log.append("autoreduce")
+            return True
+        leads = [(e, self.leader(e)) for e in eqs]
+        solved_list = [(ld[0], ld[1][0], ld[1][1], self.solved(e, ld)) for e, ld in leads if ld]
+        new = []
+        for (e1, l1), (e2, l2) in itertools.combinations(leads, 2):
+            if l1 is None or l2 is None or l1[1][0] != l2[1][0]:
+                continue
+            c1, c2 = l1[1][1], l2[1][1]
+            vs = set(c1) | set(c2)
+            lcm = {v: max(c1.get(v, 0), c2.get(v, 0)) for v in vs}
+            d1 = [(v, lcm[v] - c1.get(v, 0)) for v in vs if lcm[v] - c1.get(v, 0)]
+            d2 = [(v, lcm[v] - c2.get(v, 0)) for v in vs if lcm[v] - c2.get(v, 0)]
+            if not d1 or not d2:
+                continue
+            s = sp.diff(self.solved(e1, l1), *d1) - sp.diff(self.solved(e2, l2), *d2)
+            s = self.reduce_by(sp.expand(sp.numer(sp.together(s))), solved_list)
+            if s != 0:
+                new.append(s)
+        if new:
+            self.eqs = eqs + new
+            self.log.append(f"{len(new)} integrability conditions")
+            return True
+        return False
+
+    def run(self):
+        steps = 0
+        while steps < self.max_steps:
+            steps += 1
+            self.normalize()
+            if not self.eqs:
+                break
+            if (self.split() or self.eliminate() or self.integrate() or self.separate()
+                    or self.complete()):
+                continue
+            break
+        self.normalize()
+        return steps
+
+
+def solve_linear_pde_system(
+    equations: Iterable,
+    unknowns: Sequence,
+    variables: Sequence,
+    targets: Mapping | None = None,
+    *,
+    max_steps: int = 400,
+) -> LinearPDESolution:
+    r"""Solve a linear homogeneous system of PDEs for unknown functions.
+
+    Parameters
+    ----------
+    equations : expressions (each ``= 0``), linear and homogeneous in the unknowns.
+    unknowns : applied functions (``xi(x, t, u)``) or symbols (constants).
+    variables : the variables the unknowns may depend on (split and integrate over these).
+    targets : mapping name -> expression to express through the general solution
+        (default: the unknowns themselves).
+    max_steps : bound on solver steps; reaching it leaves the result incomplete.
+
+    Returns
+    -------
+    LinearPDESolution
+        ``complete`` is False (and :meth:`LinearPDESolution.require_complete` raises
+        :class:`UnsolvedSystemError`) when equations remain that are not passive or that still
+        tie constants together.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, t = sp.symbols("x t")
+    >>> f = sp.Function("f")(x, t)
+    >>> sol = solve_linear_pde_system([f.diff(x, 2), f.diff(t)], [f], [x, t])
+    >>> sol.complete, len(sol.constants)
+    (True, 2)
+    """
+    targets = {str(u): u for u in unknowns} if targets is None else dict(targets)
+    solver = _Solver(equations, unknowns, variables, targets, max_steps)
+    steps = solver.run()
+    remaining = solver.eqs
+    constants = [h for h in solver.heads if not isinstance(h, AppliedUndef)]
+    functions = [h for h in solver.heads if isinstance(h, AppliedUndef)]
+    used = set().union(*[t.free_symbols | t.atoms(AppliedUndef) for t in solver.targets.values()])
+    constants = [c for c in constants if c in used]
+    cond_symbols = set().union(*[e.free_symbols for e in remaining]) if remaining else set()
+    complete = steps < max_steps and not (cond_symbols & set(constants))
+    if complete and remaining:
+        # passivity: a further completion round must change nothing
+        probe = _Solver(remaining, solver.heads, variables, {}, 2)
+        probe.normalize()
+        complete = not probe.complete()
+    # rename constants c1, c2, ... in order of appearance
+    names = {}
+    for k, c in enumerate(sorted(constants, key=lambda s: int(s.name[2:]) if s.name[2:].isdigit()
+                                 else 0), 1):
+        names[c] = sp.Symbol(f"c{k}")
+    if complete and remaining:
+        # express the targets in normal form modulo the (passive) conditions
+        solved_list = []
+        for e in remaining:
+            ld = solver.leader(e)
+            if ld is not None:
+                solved_list.append((ld[0], ld[1][0], ld[1][1], solver.solved(e, ld)))
+        solver.targets = {k: solver.reduce_by(sp.expand(v), solved_list, False)
+                          for k, v in solver.targets.items()}
+    tg = {k: sp.expand(v.xreplace(names)) for k, v in solver.targets.items()}
+    functions = [f for f in functions if any(t.has(f) for t in tg.values())
+                 or any(e.has(f) for e in remaining)]
+    taken = {str(s) for t in tg.values() for s in t.free_symbols}
+    k = 0
+    for f in sorted(functions, key=lambda h: int(h.func.__name__[2:])
+                    if h.func.__name__[2:].isdigit() else 0):
+        if not f.func.__name__.startswith("_f"):
+            continue
+        while True:
+            k += 1
+            name = f"f{k}"
+            if name not in solver.func_names and name not in taken:
+                break
+        names[f] = sp.Function(name)(*f.args)
+    tg = {key: v.xreplace(names) for key, v in tg.items()}
+    functions = [names.get(f, f) for f in functions]
+    return LinearPDESolution(
+        targets=tg,
+        constants=[names[c] for c in constants],
+        functions=functions,
+        conditions=[e.xreplace(names) for e in remaining],
+        complete=complete,
+        steps=steps,
+        log=solver.log,
+    )

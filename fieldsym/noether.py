@@ -1,0 +1,237 @@
+r"""Noether currents of variational symmetries, and conservation laws on solutions.
+
+Sign convention.  For a variational symmetry :math:`v` with
+:math:`\mathrm{pr}\,v(L) + L\,D_i\xi^i = D_i B^i` and characteristic
+:math:`Q_\alpha = \phi_\alpha - \xi^i u^\alpha_i`, the current is
+
+.. math::
+    P^i = \xi^i L + h^i(Q, L) - B^i, \qquad
+    h^i(Q, L) = \sum_{\alpha,J} \frac{j_i+1}{|J|+1} D_J\big(Q_\alpha E^{J+i}_\alpha(L)\big)
+
+(:math:`h^i = Q_\alpha\,\partial L/\partial u^\alpha_i` for first-order :math:`L`), and it obeys
+
+.. math:: D_i P^i = -\sum_\alpha Q_\alpha E_\alpha(L)
+
+identically, so :math:`D_i P^i = 0` on solutions of the Euler–Lagrange equations.  Proof:
+:math:`\mathrm{pr}\,v = \mathrm{pr}\,v_Q + \xi^i D_i` and
+:math:`\mathrm{pr}\,v_Q(L) = Q\cdot E(L) + D_i h^i`.  Every current is checked against this
+identity before it is returned.  For the free particle the boost :math:`t\partial_q/m` has
+:math:`B = q` and current :math:`t\dot q - q`: :math:`m(t\dot q - q)` for the boost
+:math:`t\partial_q`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .jets import JetSpace, PDESystem
+from .symmetries import variational_defect, variational_symmetries
+from .variational import divergence_potential, euler_lagrange, integration_by_parts_flux
+from .vector_fields import VectorField
+
+__all__ = [
+    "Current",
+    "NotConservedError",
+    "noether_current",
+    "conserved_currents",
+    "family_current",
+    "is_conserved",
+    "conservation_law_flux",
+]
+
+
+class NotConservedError(ValueError):
+    """A density has no flux: its time derivative on shell is not a total divergence."""
+
+
+@dataclass
+class Current:
+    """A conserved current ``P`` (components per independent variable) of a symmetry.
+
+    Attributes
+    ----------
+    jet : JetSpace
+    components : dict var -> expression
+    symmetry : VectorField or None
+    B : dict var -> expression
+    characteristic : dict field -> expression
+    """
+
+    jet: JetSpace
+    components: dict
+    symmetry: VectorField | None = None
+    B: dict | None = None
+    characteristic: dict | None = None
+
+    def divergence(self):
+        """:math:`D_i P^i` (expanded)."""
+        return sp.expand(self.jet.div(self.components))
+
+    def __getitem__(self, var):
+        return self.components[var]
+
+    def __str__(self):
+        head = f"current of {self.symmetry}: " if self.symmetry is not None else "current: "
+        return head + ", ".join(f"P^{v} = {sp.sstr(sp.factor_terms(p))}"
+                                for v, p in self.components.items())
+
+    def latex(self) -> str:
+        body = r",\quad ".join(f"P^{{{sp.latex(v)}}} = {sp.latex(sp.factor_terms(p))}"
+                               for v, p in self.components.items())
+        if self.symmetry is not None:
+            return f"{self.symmetry.latex()}:\\quad {body}"
+        return body
+
+
+def _is_zero(expr) -> bool:
+    expr = sp.expand(expr)
+    return expr == 0 or sp.cancel(sp.together(expr)) == 0
+
+
+def noether_current(v: VectorField, L, B: Mapping | None = None) -> Current:
+    r"""The Noether current of a variational symmetry ``v`` of ``L``.
+
+    Parameters
+    ----------
+    v : VectorField
+        Point or generalized (coefficients may contain derivatives).
+    L : expression
+        The Lagrangian density.
+    B : mapping var -> expression, optional
+        The divergence term; by default derived with the homotopy operator from
+        :math:`\mathrm{pr}\,v(L) + L\,\mathrm{Div}\,\xi` (zero for strict symmetries).
+
+    Returns
+    -------
+    Current
+        With :math:`D_i P^i = -Q\cdot E(L)` verified.
+
+    Raises
+    ------
+    ValueError
+        When ``v`` is not a variational symmetry (the defect is not a total divergence) or
+        a given ``B`` does not match.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t, m = sp.symbols("t m")
+    >>> jet = JetSpace([t], ["q"])
+    >>> q, q_t = jet.coord("q"), jet.coord("q", t)
+    >>> P = noether_current(VectorField(jet, phi={q: t}), m * q_t**2 / 2)
+    >>> sp.expand(P[t] - m * (t * q_t - q))
+    0
+    """
+    jet = v.jet
+    L = sp.sympify(L)
+    defect = variational_defect(v, L)
+    if B is None:
+        if _is_zero(defect):
+            B = {x: sp.S.Zero for x in jet.independent}
+        else:
+            try:
+                B = divergence_potential(defect, jet)
+            except ValueError as err:
+                raise ValueError(f"{v} is not a variational symmetry of L = {L}: pr v(L) + L "
+                                 f"Div xi = {defect} is not a total divergence ({err})") from err
+    else:
+        B = {x: sp.sympify(B.get(x, 0)) for x in jet.independent}
+        if not _is_zero(jet.div(B) - defect):
+            raise ValueError(f"B does not satisfy Div B = pr v(L) + L Div xi for {v}: "
+                             f"Div B - defect = {sp.expand(jet.div(B) - defect)}")
+    Q = v.characteristic()
+    h = integration_by_parts_flux(Q, L, jet)
+    P = {x: sp.expand(v.xi[x] * L + h[x] - B[x]) for x in jet.independent}
+    E = euler_lagrange(L, jet)
+    identity = jet.div(P) + sp.Add(*[Q[f] * e for f, e in zip(jet.fields, E)])
+    if not _is_zero(identity):
+        raise RuntimeError(f"Noether identity Div P = -Q.E(L) failed for {v}: residual "
+                           f"{sp.expand(identity)}")
+    return Current(jet, P, v, B, Q)
+
+
+def conserved_currents(L, jet: JetSpace, **solver_options) -> list[Current]:
+    """Currents of a basis of the variational point symmetries of ``L`` (solver-derived)."""
+    alg = variational_symmetries(L, jet, **solver_options)
+    return [noether_current(v, L, B) for v, B in zip(alg.basis, alg.B)]
+
+
+def family_current(algebra, family: int, L) -> Current:
+    r"""The current of a whole family of variational symmetries (arbitrary functions kept).
+
+    The identity :math:`D_i P^i = -Q\cdot E(L)` is checked modulo the family's conditions
+    (reduced by their leading derivatives), since it holds only for admissible functions.
+    """
+    from .determining import _Solver
+
+    vf, B, funcs, conds = algebra.families[family]
+    jet = vf.jet
+    L = sp.sympify(L)
+    Q = vf.characteristic()
+    h = integration_by_parts_flux(Q, L, jet)
+    P = {x: sp.expand(vf.xi[x] * L + h[x] - B.get(x, 0)) for x in jet.independent}
+    E = euler_lagrange(L, jet)
+    residual = sp.expand(jet.div(P) + sp.Add(*[Q[f] * e for f, e in zip(jet.fields, E)]))
+    if residual != 0 and conds:
+        solver = _Solver(conds, funcs, tuple(jet.independent) + tuple(jet.fields), {}, 1)
+        solved = []
+        for c in conds:
+            ld = solver.leader(c)
+            solved.append((ld[0], ld[1][0], ld[1][1], solver.solved(c, ld)))
+        residual = solver.reduce_by(residual, solved, False)
+    if not _is_zero(residual):
+        raise RuntimeError(f"family current fails Div P = -Q.E(L) modulo its conditions: "
+                           f"{residual}")
+    return Current(jet, P, vf, B, Q)
+
+
+def _components(density, flux, time, jet):
+    comps = {time: sp.sympify(density)}
+    space = [x for x in jet.independent if x != time]
+    if isinstance(flux, Mapping):
+        comps.update({x: sp.sympify(flux.get(x, 0)) for x in space})
+    else:
+        if len(space) != 1:
+            raise ValueError(f"flux must be a mapping over the spatial variables {space}, "
+                             f"got a single expression")
+        comps[space[0]] = sp.sympify(flux)
+    return comps
+
+
+def is_conserved(density, flux, system: PDESystem, time) -> bool:
+    r"""Whether :math:`D_t T + D_j X^j = 0` on solutions of ``system``.
+
+    ``flux`` is an expression (one spatial variable) or a mapping over the spatial variables.
+    """
+    jet = system.jet
+    if time not in jet.independent:
+        raise ValueError(f"time {time} is not an independent variable {jet.independent}")
+    div = jet.div(_components(density, flux, time, jet))
+    return _is_zero(system.reduce(div))
+
+
+def conservation_law_flux(density, system: PDESystem, time) -> dict:
+    r"""The flux :math:`X` with :math:`D_t T + D_j X^j = 0` on solutions, derived by the
+    homotopy operator; ``system`` must be solved for time derivatives (evolution form).
+
+    Raises
+    ------
+    NotConservedError
+        When :math:`D_t T` on shell is not a spatial divergence (names the Euler expression).
+    """
+    jet = system.jet
+    space = tuple(x for x in jet.independent if x != time)
+    rate = system.reduce(jet.D(density, time))
+    bad = [c for c in jet.coords_in(rate) if jet.info(c)[1][jet.independent.index(time)]]
+    if bad:
+        raise ValueError(f"the system must be solved for time derivatives; {bad} remain after "
+                         f"reduction (pass solve_for=... to PDESystem)")
+    for f, e in zip(jet.fields, euler_lagrange(rate, jet)):
+        if not _is_zero(e):
+            raise NotConservedError(f"{density} is not a conserved density: E_{f}(D_t T) = "
+                                    f"{sp.factor(e)} on solutions, expected 0")
+    X = divergence_potential(rate, jet, directions=space)
+    return {x: sp.expand(-p) for x, p in X.items()}

@@ -1,0 +1,240 @@
+r"""A safe parser for user-typed expressions (command line, config files).
+
+``sympify`` on a raw string evaluates Python, so it is never used here.  The text is parsed
+with :mod:`ast` and only these forms are accepted:
+
+* numbers (integers and decimals, kept exact as rationals), ``pi`` and ``E``;
+* declared independent variables, fields and parameters;
+* jet coordinates ``u_x``, ``u_xxt`` (``N_u_phi`` when a variable name is longer than one
+  character) and ``diff(u, x)``, ``diff(u, x, 2)``, ``diff(u, x, t)``;
+* a field applied to exactly its declared arguments, ``N(u, phi)``;
+* ``+ - * / **``, unary minus, parentheses, and the functions in :data:`FUNCTIONS`.
+
+Anything else (attribute access, subscripts, dunder names, lambdas, calls to unknown names,
+comparisons, strings, ...) raises :class:`ParseError` naming the offending term.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+
+import sympy as sp
+
+from .jets import JetSpace
+
+__all__ = ["ParseError", "FUNCTIONS", "parse_expression", "parse_equation",
+           "parse_field_declarations"]
+
+#: Functions a user may call.
+FUNCTIONS = {
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log,
+    "sqrt": sp.sqrt, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "asin": sp.asin,
+    "acos": sp.acos, "atan": sp.atan, "abs": sp.Abs,
+}
+_CONSTANTS = {"pi": sp.pi, "E": sp.E}
+_MAX_LENGTH = 5000
+_MAX_EXPONENT = 64
+
+
+class ParseError(ValueError):
+    """The text is not an accepted expression; the message names the offending term."""
+
+
+def parse_field_declarations(fields: Sequence[str], variables: Sequence[str]) -> dict:
+    """``["u", "N(u, phi)"]`` -> ``{"u": (all variables), "N": ("u", "phi")}``."""
+    out = {}
+    pat = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)\s*(?:\(\s*([^()]*)\))?\s*$")
+    for decl in fields:
+        m = pat.match(decl)
+        if not m:
+            raise ParseError(f"field declaration {decl!r}: expected NAME or NAME(var, ...)")
+        name, args = m.group(1), m.group(2)
+        if args is None:
+            out[name] = tuple(variables)
+            continue
+        parts = tuple(a.strip() for a in args.split(",") if a.strip())
+        bad = [a for a in parts if a not in variables]
+        if bad:
+            raise ParseError(f"field {name} declared with undeclared variable(s) {bad}; "
+                             f"variables are {list(variables)}")
+        out[name] = parts
+    return out
+
+
+class _Parser:
+    def __init__(self, text, jet: JetSpace, parameters):
+        self.text = text
+        self.jet = jet
+        self.vars = {v.name: v for v in jet.independent}
+        self.fields = {f.name: f for f in jet.fields}
+        self.params = {}
+        for p in parameters:
+            p = sp.Symbol(p) if isinstance(p, str) else p
+            self.params[p.name] = p
+        clash = set(self.params) & (set(self.vars) | set(self.fields))
+        if clash:
+            raise ParseError(f"parameter names {sorted(clash)} clash with variables or fields")
+
+    def seg(self, node):
+        return ast.get_source_segment(self.text, node) or type(node).__name__
+
+    def fail(self, node, why):
+        raise ParseError(f"{why}: {self.seg(node)!r}")
+
+    def name(self, node, ident):
+        if ident.startswith("__") or ident.endswith("__"):
+            self.fail(node, "dunder names are refused")
+        for table in (self.vars, self.fields, self.params):
+            if ident in table:
+                return table[ident]
+        coord = self.jet_coordinate(ident)
+        if coord is not None:
+            return coord
+        if ident in _CONSTANTS:
+            return _CONSTANTS[ident]
+        self.fail(node, "undeclared name (declare it as a variable, field or parameter)")
+
+    def jet_coordinate(self, ident):
+        for fname, f in self.fields.items():
+            if not ident.startswith(fname + "_"):
+                continue
+            suffix = ident[len(fname) + 1:]
+            if all(len(v) == 1 for v in self.vars):
+                parts = list(suffix)
+            else:
+                parts = suffix.split("_")
+            if parts and all(p in self.vars for p in parts):
+                args = self.jet.field_args(f)
+                bad = [p for p in parts if self.vars[p] not in args]
+                if bad:
+                    raise ParseError(f"{ident!r}: field {fname} does not depend on {bad[0]}; "
+                                     f"it is declared {fname}({', '.join(map(str, args))})")
+                return self.jet.coord(f, [self.vars[p] for p in parts])
+        return None
+
+    def visit(self, node):
+        if isinstance(node, ast.Expression):
+            return self.visit(node.body)
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                self.fail(node, "only numbers are accepted as literals")
+            return sp.Integer(v) if isinstance(v, int) else sp.Rational(repr(v))
+        if isinstance(node, ast.Name):
+            return self.name(node, node.id)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                return -self.visit(node.operand)
+            if isinstance(node.op, ast.UAdd):
+                return self.visit(node.operand)
+            self.fail(node, "unsupported unary operator")
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Attribute):
+            self.fail(node, "attribute access is refused")
+        if isinstance(node, ast.Subscript):
+            self.fail(node, "subscripts are refused")
+        if isinstance(node, ast.Lambda):
+            self.fail(node, "lambdas are refused")
+        self.fail(node, f"unsupported syntax ({type(node).__name__})")
+
+    def binop(self, node):
+        ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
+        if isinstance(node.op, ast.BitXor):
+            self.fail(node, "'^' is not a power here; use '**'")
+        a, b = self.visit(node.left), self.visit(node.right)
+        if isinstance(node.op, ast.Pow):
+            if b.is_Number and abs(b) > _MAX_EXPONENT:
+                self.fail(node, f"exponent larger than {_MAX_EXPONENT} in absolute value")
+            return a**b
+        for op, fn in ops.items():
+            if isinstance(node.op, op):
+                return fn(a, b)
+        self.fail(node, f"unsupported operator {type(node.op).__name__}")
+
+    def call(self, node):
+        if not isinstance(node.func, ast.Name):
+            self.fail(node, "only calls of plain function names are accepted")
+        name = node.func.id
+        if node.keywords:
+            self.fail(node, "keyword arguments are refused")
+        if name.startswith("__"):
+            self.fail(node, "dunder names are refused")
+        if name == "diff":
+            return self.diff(node)
+        if name in self.fields:
+            f = self.fields[name]
+            got = tuple(self.name(a, a.id) if isinstance(a, ast.Name) else None for a in node.args)
+            declared = self.jet.field_args(f)
+            if got != declared:
+                self.fail(node, f"field {name} used with arguments inconsistent with its "
+                                f"declaration {name}({', '.join(map(str, declared))})")
+            return f
+        if name in FUNCTIONS:
+            if len(node.args) != 1:
+                self.fail(node, f"{name} takes exactly one argument")
+            return FUNCTIONS[name](self.visit(node.args[0]))
+        self.fail(node, f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))}, "
+                        f"diff, and declared fields)")
+
+    def diff(self, node):
+        if len(node.args) < 2:
+            self.fail(node, "diff needs a field and at least one variable")
+        target = self.visit(node.args[0])
+        info = self.jet.info(target) if isinstance(target, sp.Symbol) else None
+        if info is None:
+            self.fail(node, "diff applies to a field or a jet coordinate")
+        spec, last = [], None
+        for a in node.args[1:]:
+            if isinstance(a, ast.Constant) and isinstance(a.value, int) and last is not None:
+                if not 1 <= a.value <= 50:
+                    self.fail(a, "derivative counts must be between 1 and 50")
+                spec += [last] * (a.value - 1)
+                continue
+            if not (isinstance(a, ast.Name) and a.id in self.vars):
+                self.fail(a, "diff variables must be declared independent variables")
+            last = self.vars[a.id]
+            spec.append(last)
+        f, mi = info
+        counts = list(mi)
+        for v in spec:
+            if v not in self.jet.field_args(f):
+                self.fail(node, f"field {f} does not depend on {v}")
+            counts[self.jet.independent.index(v)] += 1
+        return self.jet.coord(f, tuple(counts))
+
+
+def parse_expression(text: str, jet: JetSpace, parameters: Sequence = ()) -> sp.Expr:
+    """Parse ``text`` into a sympy expression in the jet coordinates of ``jet``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> jet = JetSpace(sp.symbols("x t"), ["u"])
+    >>> parse_expression("u_t**2/2 - diff(u, x)**2/2", jet)
+    u_t**2/2 - u_x**2/2
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"expected a string, got {type(text).__name__}")
+    if len(text) > _MAX_LENGTH:
+        raise ParseError(f"expression longer than {_MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ParseError(f"cannot parse {text!r}: {err.msg}") from None
+    return _Parser(text.strip(), jet, parameters).visit(tree)
+
+
+def parse_equation(text: str, jet: JetSpace, parameters: Sequence = ()) -> sp.Expr:
+    """``"lhs = rhs"`` (or an expression meaning ``= 0``) as ``lhs - rhs``."""
+    if text.count("=") == 1 and "==" not in text:
+        lhs, rhs = text.split("=")
+        return parse_expression(lhs, jet, parameters) - parse_expression(rhs, jet, parameters)
+    if "=" in text:
+        raise ParseError(f"an equation has at most one '=': {text!r}")
+    return parse_expression(text, jet, parameters)
