@@ -85,6 +85,7 @@ class _Solver:
         self.max_steps = max_steps
         self.counter = itertools.count(1)
         self.log: list[str] = []
+        self.separated: set = set()
         self.func_names = {h.func.__name__ if isinstance(h, AppliedUndef) else h.name
                            for h in self.heads}
 
@@ -158,7 +159,9 @@ class _Solver:
     def normalize(self):
         out, seen = [], set()
         for e in self.eqs:
-            e = sp.expand(e)
+            # canonical variable order inside derivatives (Derivative(f, x, t) vs (f, t, x))
+            e = sp.expand(e.xreplace({d: sp.diff(d.expr, *d.variable_count)
+                                      for d in e.atoms(sp.Derivative)}))
             if e == 0:
                 continue
             num = sp.expand(sp.numer(sp.together(e)))
@@ -254,7 +257,7 @@ class _Solver:
                     new = dict(counts)
                     new[v] -= 1
                     pairs = [(w, k) for w, k in new.items() if k]
-                    terms.append(coef * (sp.Derivative(h, *pairs) if pairs else h))
+                    terms.append(coef * (sp.diff(h, *pairs) if pairs else h))
                 else:
                     return None
             g = sp.Add(*terms)
@@ -304,7 +307,7 @@ class _Solver:
     def separate(self):
         """Indirect separation: differentiate an equation by a variable that some of its
         unknowns do not depend on, which removes them; the original equation is kept."""
-        present = set(self.eqs)
+        present = set(self.eqs) | self.separated
         for e in self.eqs:
             occ = self.occurrences(e)
             argsets = [set(self.args_of(h)) for h, _ in occ.values()]
@@ -321,6 +324,7 @@ class _Solver:
                 if key in present or sp.expand(-key) in present:
                     continue
                 self.eqs.append(key)
+                self.separated.add(key)
                 self.log.append(f"separate by d/d{v}")
                 return True
         return False
@@ -446,7 +450,7 @@ def solve_linear_pde_system(
     unknowns : applied functions (``xi(x, t, u)``) or symbols (constants).
     variables : the variables the unknowns may depend on (split and integrate over these).
     targets : mapping name -> expression to express through the general solution
-        (default: the unknowns themselves).
+        (default: the unknowns themselves, keyed by function name).
     max_steps : bound on solver steps; reaching it leaves the result incomplete.
 
     Returns
@@ -465,7 +469,10 @@ def solve_linear_pde_system(
     >>> sol.complete, len(sol.constants)
     (True, 2)
     """
-    targets = {str(u): u for u in unknowns} if targets is None else dict(targets)
+    if targets is None:
+        targets = {(u.func.__name__ if isinstance(u, AppliedUndef) else str(u)): u
+                   for u in unknowns}
+    targets = dict(targets)
     solver = _Solver(equations, unknowns, variables, targets, max_steps)
     steps = solver.run()
     remaining = solver.eqs

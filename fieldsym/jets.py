@@ -244,7 +244,7 @@ class JetSpace:
             f, mi = self._info[c]
             fn = self.function(f)
             pairs = [(v, k) for v, k in zip(self.independent, mi) if k]
-            rep[c] = sp.Derivative(fn, *pairs) if pairs else fn
+            rep[c] = sp.diff(fn, *pairs) if pairs else fn  # canonical order
         return expr.xreplace(rep)
 
     def from_derivatives(self, expr):

@@ -158,6 +158,8 @@ class _Parser:
         self.fail(node, f"unsupported operator {type(node.op).__name__}")
 
     def call(self, node):
+        if isinstance(node.func, ast.Attribute):
+            self.fail(node.func, "attribute access is refused")
         if not isinstance(node.func, ast.Name):
             self.fail(node, "only calls of plain function names are accepted")
         name = node.func.id

@@ -127,12 +127,23 @@ class VectorField:
         r""":math:`\mathrm{pr}\,v(\text{expr})`, to the order ``expr`` needs."""
         jet = self.jet
         expr = sp.sympify(expr)
-        Q = self.characteristic()
+        Q = {f: sp.expand(q) for f, q in self.characteristic().items()}
         out = sp.Add(*[e * sp.diff(expr, v) for v, e in self.xi.items() if e != 0])
+        cache: dict = {}
+
+        def DQ(f, J):  # D_J Q_f, built from the one-lower multi-index
+            if (f, J) not in cache:
+                if not any(J):
+                    cache[(f, J)] = Q[f]
+                else:
+                    i = next(k for k, n in enumerate(J) if n)
+                    lower = J[:i] + (J[i] - 1,) + J[i + 1:]
+                    cache[(f, J)] = sp.expand(jet.D(DQ(f, lower), jet.independent[i]))
+            return cache[(f, J)]
+
         for c in jet.coords_in(expr):
             f, J = jet.info(c)
-            coef = jet.D_multi(Q[f], J) + sp.Add(*[
-                self.xi[v] * jet.shift(c, v) for v in jet.field_args(f)])
+            coef = DQ(f, J) + sp.Add(*[self.xi[v] * jet.shift(c, v) for v in jet.field_args(f)])
             out += coef * sp.diff(expr, c)
         return out
 

@@ -1,0 +1,50 @@
+"""`fieldsym symmetries`: prints the algebra, commutators and currents; refuses bad input with
+a clear message and a nonzero status; the demo part writes its file."""
+
+import pytest
+
+from fieldsym.__main__ import main
+
+
+def test_equation_prints_algebra_and_commutators(capsys):
+    assert main(["symmetries", "--equation", "u_t = u_xx", "--vars", "x", "t",
+                 "--fields", "u"]) == 0
+    out = capsys.readouterr().out
+    assert "6 generators" in out and "commutators" in out and "[v1, v2]" in out
+    assert "4*t*x*∂_x + 4*t**2*∂_t" in out
+
+
+def test_lagrangian_prints_currents_and_latex(capsys):
+    assert main(["symmetries", "--lagrangian", "m*q_t**2/2", "--vars", "t", "--fields", "q",
+                 "--params", "m", "--latex"]) == 0
+    out = capsys.readouterr().out
+    assert "5 generators" in out and "Noether currents" in out
+    assert "P^t = m*(-q + q_t*t)" in out  # the boost current m (t q_t - q)
+    assert "\\begin{align*}" in out
+
+
+def test_wave_lagrangian_prints_family_currents(capsys):
+    assert main(["symmetries", "--lagrangian", "u_t**2/2 - u_x**2/2", "--vars", "x", "t",
+                 "--fields", "u"]) == 0
+    out = capsys.readouterr().out
+    assert "family 1" in out and "P^t" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--equation", "u_t - __import__('os').system('true')"], "attribute access"),
+    (["--equation", "u_t - __import__('os')"], "dunder"),
+    (["--equation", "u_t - u.func"], "attribute access"),
+    (["--lagrangian", "eval('u')"], "unknown function 'eval'"),
+    (["--lagrangian", "u_t**2 - y"], "'y'"),
+    (["--lagrangian", "u(x)**2"], "inconsistent"),
+])
+def test_bad_input_is_refused_with_the_term(capsys, args, message):
+    status = main(["symmetries", *args, "--vars", "x", "t", "--fields", "u"])
+    assert status == 2
+    assert message in capsys.readouterr().err
+
+
+def test_demo_writes_the_heat_algebra_and_kdv_laws(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--quick"]) == 0
+    text = (tmp_path / "fieldsym" / "symmetries.txt").read_text()
+    assert "v6 =" in text and "rejected" in text and "T = u**2" in text
