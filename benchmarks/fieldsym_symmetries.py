@@ -1,0 +1,118 @@
+"""Timings of fieldsym I against the issue's bounds, and of our Euler operator against
+sympy's ``euler_equations`` on the same Lagrangians (interleaved, one process).
+
+Run: ``python benchmarks/fieldsym_symmetries.py [--repeats 3]``.  Prints a Markdown table;
+"ratio" is (our median time) / (bound or reference median time): below 1 is within bound /
+faster than the reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import sympy as sp
+from sympy.calculus.euler import euler_equations
+
+from fieldsym import (
+    JetSpace,
+    PDESystem,
+    conservation_law_flux,
+    euler_lagrange,
+    lie_point_symmetries,
+    noether_current,
+    variational_symmetries,
+)
+from fieldsym.noether import NotConservedError
+from fieldsym.vector_fields import VectorField
+
+
+def _timed(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        sp.core.cache.clear_cache()  # no help from a warm sympy cache
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args(argv)
+    r = args.repeats
+    x, t = sp.symbols("x t")
+    jet = JetSpace([x, t], ["u"])
+    u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    heat = PDESystem(jet, [u_t - jet.coord("u", (x, x))])
+    kdv = PDESystem(jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))], solve_for=[u_t])
+
+    def density(T):
+        try:
+            conservation_law_flux(T, kdv, t)
+        except NotConservedError:
+            pass
+
+    rows = [("heat equation: point symmetry classification", 10.0,
+             lambda: lie_point_symmetries(heat))]
+    for name, T in [("u", u), ("u^2", u**2), ("u^3 - u_x^2/2", u**3 - u_x**2 / 2),
+                    ("u^4 (rejected)", u**4)]:
+        rows.append((f"KdV density check {name}", 2.0, lambda T=T: density(T)))
+    rows.append(("KdV: point symmetry classification", None,
+                 lambda: lie_point_symmetries(PDESystem(
+                     jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))]))))
+    rows.append(("1+1 wave: variational symmetries", None,
+                 lambda: variational_symmetries((u_t**2 - u_x**2) / 2, jet)))
+    X = sp.symbols("t x y z")
+    names = [f"A{k}" for k in range(4)]
+    mj = JetSpace(X, names)
+    eta = [1, -1, -1, -1]
+    F = [[mj.coord(names[n], X[m]) - mj.coord(names[m], X[n]) for n in range(4)]
+         for m in range(4)]
+    L_em = -sp.Rational(1, 4) * sum(eta[m] * eta[n] * F[m][n] ** 2
+                                    for m in range(4) for n in range(4))
+
+    def maxwell():
+        for nu in range(4):
+            noether_current(VectorField(mj, {X[nu]: 1}, {names[m]: mj.D(mj.coord(names[nu]),
+                                                                        X[m]) for m in range(4)}),
+                            L_em)
+
+    rows.append(("Maxwell: improved energy-momentum tensor", None, maxwell))
+
+    print("| task | median time [s] | bound [s] | ratio |")
+    print("|---|---|---|---|")
+    for name, bound, fn in rows:
+        med = _timed(fn, r)
+        ratio = f"{med / bound:.3f}" if bound else "-"
+        print(f"| {name} | {med:.3f} | {bound if bound else '-'} | {ratio} |")
+
+    # Euler operator vs sympy's euler_equations, interleaved on the same Lagrangians
+    print()
+    print("| Lagrangian | ours [s] | sympy euler_equations [s] | ratio ours/sympy |")
+    print("|---|---|---|---|")
+    cases = [("KdV potential form", u_x * u_t / 2 + u_x**3 - jet.coord("u", (x, x)) ** 2 / 2),
+             ("wave", (u_t**2 - u_x**2) / 2),
+             ("Maxwell (4 fields, 3+1)", L_em)]
+    for name, L in cases:
+        j = mj if L is L_em else jet
+        funcs = [j.function(f) for f in j.fields]
+        Lf = j.to_derivatives(L)
+        ours, theirs = [], []
+        for _ in range(r):
+            sp.core.cache.clear_cache()
+            t0 = time.perf_counter()
+            euler_lagrange(L, j)
+            ours.append(time.perf_counter() - t0)
+            sp.core.cache.clear_cache()
+            t0 = time.perf_counter()
+            euler_equations(Lf, funcs, list(j.independent))
+            theirs.append(time.perf_counter() - t0)
+        a, b = statistics.median(ours), statistics.median(theirs)
+        print(f"| {name} | {a:.4f} | {b:.4f} | {a / b:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
