@@ -86,6 +86,12 @@ class _Solver:
         self.counter = itertools.count(1)
         self.log: list[str] = []
         self.separated: set = set()
+        # caches keyed by expression: new unknowns get fresh names, so entries stay valid
+        self._occ_cache: dict = {}
+        self._lin_cache: dict = {}
+        self._lead_cache: dict = {}
+        self._norm_cache: dict = {}
+        self._canon: dict = {}
         self.func_names = {h.func.__name__ if isinstance(h, AppliedUndef) else h.name
                            for h in self.heads}
 
@@ -106,6 +112,9 @@ class _Solver:
 
     def occurrences(self, e):
         """``{occurrence: (head, counts dict)}`` for unknowns and their derivatives in ``e``."""
+        hit = self._occ_cache.get(e)
+        if hit is not None:
+            return hit
         heads = set(self.heads)
         out = {}
         for d in e.atoms(sp.Derivative):
@@ -118,9 +127,13 @@ class _Solver:
         for s in rest.free_symbols:
             if s in heads:
                 out[s] = (s, {})
+        self._occ_cache[e] = out
         return out
 
     def linear_parts(self, e, occ=None):
+        hit = self._lin_cache.get(e)
+        if hit is not None:
+            return hit
         occ = self.occurrences(e) if occ is None else occ
         dums = {o: sp.Dummy() for o in occ}
         lin = sp.expand(e.xreplace(dums))
@@ -135,6 +148,7 @@ class _Solver:
                 raise ValueError(f"determining equation is not linear in the unknowns: {e}")
         if rem != 0:
             raise ValueError(f"determining equation is not homogeneous (term {rem}): {e}")
+        self._lin_cache[e] = coeffs
         return coeffs
 
     def explicit_vars(self, e, occ):
@@ -159,23 +173,55 @@ class _Solver:
     def normalize(self):
         out, seen = [], set()
         for e in self.eqs:
-            # canonical variable order inside derivatives (Derivative(f, x, t) vs (f, t, x))
-            e = sp.expand(e.xreplace({d: sp.diff(d.expr, *d.variable_count)
-                                      for d in e.atoms(sp.Derivative)}))
-            if e == 0:
+            key = self._norm_cache.get(e)
+            if key is None:
+                key = self._normal_form(e)
+                self._norm_cache[e] = key
+            if key == 0:
                 continue
-            num = sp.expand(sp.numer(sp.together(e)))
-            if num == 0:
-                continue
-            key = num
-            lead = sp.Add.make_args(num)[0].as_coeff_Mul()[0]
-            if lead != 0:
-                key = sp.expand(num / lead)
             if key in seen or sp.expand(-key) in seen:
                 continue
             seen.add(key)
             out.append(key)
         self.eqs = sorted(out, key=lambda e: (len(sp.Add.make_args(e)), sp.count_ops(e)))
+
+    def _canonical(self, d):
+        hit = self._canon.get(d)
+        if hit is None:
+            hit = self._canon[d] = sp.diff(d.expr, *d.variable_count)
+        return hit
+
+    def _normal_form(self, e):
+        # canonical variable order inside derivatives (Derivative(f, x, t) vs (f, t, x))
+        e = sp.expand(e.xreplace({d: self._canonical(d) for d in e.atoms(sp.Derivative)}))
+        if e == 0:
+            return e
+        num = sp.expand(sp.numer(sp.together(e)))
+        if num == 0:
+            return num
+        num = self.primitive(num)
+        lead = sp.Add.make_args(num)[0].as_coeff_Mul()[0]
+        return sp.expand(num / lead) if lead != 0 else num
+
+    def primitive(self, e):
+        """Divide out the common factor of the coefficients (free of unknowns; generic, so
+        nonzero), e.g. ``u**2 f'(u)`` -> ``f'(u)``."""
+        occ = self.occurrences(e)
+        if not occ:
+            return e
+        coeffs = self.linear_parts(e, occ)
+        vals = list(coeffs.values())
+        g = vals[0]
+        try:
+            for c in vals[1:]:
+                g = sp.gcd(g, c)
+                if g.is_Number:
+                    return e
+        except (sp.PolynomialError, NotImplementedError):
+            return e
+        if g.is_Number:
+            return e
+        return sp.expand(sp.Add(*[sp.cancel(c / g) * o for o, c in coeffs.items()]))
 
     # ------------------------------------------------------------------ steps
     def split(self):
@@ -223,7 +269,9 @@ class _Solver:
                     continue
                 if not all(set(self.args_of(hh)) <= args for hh in others):
                     continue
-                key = (-len(args), len(coeffs), sp.count_ops(e))
+                c = coeffs[o]
+                key = (bool(set(self.variables) & c.free_symbols), -len(args), len(coeffs),
+                       sp.count_ops(e))
                 if best is None or key < best[0]:
                     best = (key, h, e, coeffs[o])
         if best is None:
@@ -276,8 +324,6 @@ class _Solver:
                 o, counts = lst[0]
                 c = coeffs[o]
                 S = [v for v, k in counts.items() if k]
-                if any(v in c.free_symbols for v in S):
-                    continue
                 args = set(self.args_of(h))
                 g = sp.expand(-(e - c * o) / c)
                 g_occ = self.occurrences(g)
@@ -337,12 +383,15 @@ class _Solver:
                 tuple(counts.get(a, 0) for a in args))
 
     def leader(self, e):
+        if e in self._lead_cache:
+            return self._lead_cache[e]
         occ = self.occurrences(e)
         if not occ:
             return None
         o = max(occ, key=lambda oo: self.rank(oo, occ[oo]))
         coeffs = self.linear_parts(e, occ)
-        return o, occ[o], coeffs[o]
+        self._lead_cache[e] = (o, occ[o], coeffs[o])
+        return self._lead_cache[e]
 
     def solved(self, e, lead):
         o, _, c = lead

@@ -38,10 +38,29 @@ __all__ = [
 ]
 
 
+def _fiber_args(jet: JetSpace, field) -> set:
+    """What a transformation of ``field``'s graph may depend on: its own variables and the
+    fields whose variables are among them (``Theta(phi)`` may not see ``u`` or ``N(u, phi)``)."""
+    own = set(jet.field_args(field))
+    return own | {g for g in jet.fields if set(jet.field_args(g)) <= own}
+
+
 def _ansatz(jet: JetSpace, with_B: bool):
+    """Unknown infinitesimals.  With fields on subsets of the variables, xi^i and phi_alpha are
+    restricted so that each field's graph is mapped to itself (see :func:`_fiber_args`)."""
     base = tuple(jet.independent) + tuple(jet.fields)
-    xi = {v: sp.Function(f"xi_{v.name}")(*base) for v in jet.independent}
-    phi = {f: sp.Function(f"phi_{f.name}")(*base) for f in jet.fields}
+
+    def args_for(allowed):
+        return tuple(s for s in base if s in allowed)
+
+    xi = {}
+    for v in jet.independent:
+        allowed = set(base)
+        for f in jet.fields:
+            if v in jet.field_args(f):
+                allowed &= _fiber_args(jet, f)
+        xi[v] = sp.Function(f"xi_{v.name}")(*args_for(allowed))
+    phi = {f: sp.Function(f"phi_{f.name}")(*args_for(_fiber_args(jet, f))) for f in jet.fields}
     B = {v: sp.Function(f"B_{v.name}")(*base) for v in jet.independent} if with_B else {}
     return xi, phi, B
 

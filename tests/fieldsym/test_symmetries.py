@@ -129,3 +129,35 @@ def test_non_polynomial_determining_equations_are_refused():
     weird = PDESystem(JET, [u_t - sp.sin(u_x)], solve_for=[u_t])
     with pytest.raises(ValueError, match="not polynomial"):
         point_determining_equations(weird)
+
+
+def test_fields_on_their_own_variables_keep_their_fibers():
+    # N_uu = Theta(phi): for each phi an ODE y'' = c, whose point symmetries form sl(3);
+    # Theta(phi) may only be transformed through (phi, Theta)
+    w, phi = sp.symbols("u phi")
+    jet = JetSpace([w, phi], {"Theta": [phi], "N": [w, phi]})
+    Th, N = sp.symbols("Theta N")
+    system = PDESystem(jet, [jet.coord("N", (w, w)) - jet.coord("Theta")])
+    alg = lie_point_symmetries(system)
+    for vf, _B, _funcs, conds in alg.families:
+        assert not conds
+        assert not ({w, N} & (vf.phi[Th].free_symbols | vf.xi[phi].free_symbols))
+    members = []
+    for k, (_vf, _B, funcs, _c) in enumerate(alg.families):
+        for value in (sp.S.One, Th):
+            member, _ = alg.specialize(k, {f: value if value.free_symbols <= set(f.args)
+                                           else sp.S.One for f in funcs})
+            members.append(member)
+            assert is_point_symmetry(member, system)
+    projective = VectorField(jet, {w: w**2}, {N: w * N})  # sl(3) of y'' = 0 shifted by c
+    assert not is_point_symmetry(projective, system)
+    assert is_point_symmetry(VectorField(jet, {w: 1}), system)
+    assert span_contains(members, VectorField(jet, {w: 1}))
+
+
+def test_porous_medium_equation():
+    # u_t = (u u_x)_x: translations and two scalings (Ovsiannikov)
+    system = PDESystem(JET, [u_t - JET.D(u * u_x, x)])
+    alg = lie_point_symmetries(system)
+    expected = [V(1), V(tau=1), V(x, 0, 2 * u), V(0, t, -u)]
+    assert same_span(alg.basis, expected) and not alg.families
