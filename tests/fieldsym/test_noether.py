@@ -14,7 +14,7 @@ from fieldsym.noether import (
     is_conserved,
     noether_current,
 )
-from fieldsym.symmetries import variational_symmetries
+from fieldsym.symmetries import span_contains, variational_symmetries
 from fieldsym.variational import euler_lagrange
 from fieldsym.vector_fields import VectorField
 from tests.fieldsym.test_jets import jet_polynomials
@@ -158,3 +158,24 @@ def test_maxwell_symmetric_traceless_tensor():
     for a in range(4):  # T^{a b} = T^a_nu eta^{nu b} symmetric
         for b in range(a + 1, 4):
             assert sp.expand(T[b][X[a]] * eta[b, b] - T[a][X[b]] * eta[a, a]) == 0
+
+
+def test_potential_kdv_noether_densities_are_the_kdv_densities():
+    # L = u_x u_t / 2 + u_x^3 - u_xx^2 / 2 gives w_t + 6 w w_x + w_xxx = 0 for w = u_x;
+    # the solver's translations yield the KdV densities w^2 and w^3 - w_x^2 / 2 via Noether
+    L = u_x * u_t / 2 + u_x**3 - JET.coord("u", (x, x)) ** 2 / 2
+    E = euler_lagrange(L, JET)[0]
+    assert sp.expand(E + JET.coord("u", (x, t)) + 6 * u_x * JET.coord("u", (x, x))
+                     + JET.coord("u", (x, x, x, x))) == 0
+    alg = variational_symmetries(L, JET)
+    dens = {}
+    for v, B in zip(alg.basis, alg.B):
+        for var in (x, t):
+            if v == VectorField(JET, {var: 1}):
+                dens[var] = noether_current(v, L, B)[t]
+    w, w_x = sp.symbols("w w_x")
+    to_w = {u_x: w, JET.coord("u", (x, x)): w_x}
+    assert sp.expand(dens[x].xreplace(to_w) + w**2 / 2) == 0
+    assert sp.expand(dens[t].xreplace(to_w) - (w**3 - w_x**2 / 2)) == 0
+    boost = VectorField(JET, {x: 6 * t}, {u: x})  # Galilean boost, a divergence symmetry
+    assert span_contains(alg.basis, boost)

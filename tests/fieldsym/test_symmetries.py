@@ -161,3 +161,13 @@ def test_porous_medium_equation():
     alg = lie_point_symmetries(system)
     expected = [V(1), V(tau=1), V(x, 0, 2 * u), V(0, t, -u)]
     assert same_span(alg.basis, expected) and not alg.families
+
+
+@pytest.mark.slow
+def test_klein_gordon_1p1_poincare_algebra():
+    m = sp.Symbol("m")
+    L = (u_t**2 - u_x**2) / 2 - m**2 * u**2 / 2
+    alg = variational_symmetries(L, JET)
+    assert same_span(alg.basis, [V(1), V(tau=1), V(t, x)])
+    (vf, B, funcs, conds), = alg.families  # beta d_u with beta a Klein-Gordon solution
+    assert vf.xi[x] == 0 and vf.xi[t] == 0 and conds
