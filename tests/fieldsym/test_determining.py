@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fieldsym.determining import UnsolvedSystemError, solve_linear_pde_system
+from tests.fieldsym.test_jets import scaled
 
 x, t, u = sp.symbols("x t u")
 
@@ -23,7 +24,7 @@ def _residuals(equations, unknowns, sol):
     return out
 
 
-@settings(max_examples=10)
+@settings(max_examples=scaled(10))
 @given(st.integers(1, 4), st.integers(1, 3))
 def test_polynomial_kernels_have_the_right_dimension(n, m):
     # d^n f/dx^n = 0 and d^m f/dt^m = 0: f is a polynomial with n*m free coefficients

@@ -8,6 +8,12 @@ from hypothesis import strategies as st
 
 from fieldsym.jets import JetSpace, PDESystem
 
+
+def scaled(n):
+    """``n`` examples under the ci profile (50), proportionally more under ``thorough``."""
+    return max(1, n * settings.default.max_examples // 50)
+
+
 x, t = sp.symbols("x t")
 JET = JetSpace([x, t], ["u", "v"])
 BASE = [x, t] + JET.coords_upto("u", 2) + JET.coords_upto("v", 1)
@@ -23,19 +29,19 @@ def jet_polynomials(draw, symbols=tuple(BASE), max_terms=4, max_degree=2):
     return sp.Add(*[c * sp.Mul(*m) for c, m in terms])
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(jet_polynomials())
 def test_total_derivatives_commute(f):
     assert sp.expand(JET.D(f, x, t) - JET.D(f, t, x)) == 0
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(jet_polynomials(), jet_polynomials())
 def test_total_derivative_is_a_derivation(f, g):
     assert sp.expand(JET.D(f * g, x) - JET.D(f, x) * g - f * JET.D(g, x)) == 0
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(jet_polynomials())
 def test_total_derivative_is_sympy_chain_rule(f):
     # independent route: differentiate u(x, t) with sympy and translate back
@@ -45,7 +51,7 @@ def test_total_derivative_is_sympy_chain_rule(f):
     assert sp.expand(lhs - rhs) == 0
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(jet_polynomials())
 def test_derivative_objects_round_trip(f):
     assert sp.expand(JET.from_derivatives(JET.to_derivatives(f)) - f) == 0
@@ -84,7 +90,7 @@ def test_bad_declarations_name_the_term():
         JetSpace([1.5], ["u"])
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(st.integers(1, 3), st.integers(0, 3), st.integers(0, 2))
 def test_heat_reduction_agrees_with_an_exact_solution(k, i, j):
     jet = JetSpace([x, t], ["u"])

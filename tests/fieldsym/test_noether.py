@@ -17,7 +17,7 @@ from fieldsym.noether import (
 from fieldsym.symmetries import span_contains, variational_symmetries
 from fieldsym.variational import euler_lagrange
 from fieldsym.vector_fields import VectorField
-from tests.fieldsym.test_jets import jet_polynomials
+from tests.fieldsym.test_jets import jet_polynomials, scaled
 
 x, t = sp.symbols("x t")
 JET = JetSpace([x, t], ["u"])
@@ -25,7 +25,7 @@ u, u_t, u_x = JET.coord("u"), JET.coord("u", t), JET.coord("u", x)
 LOW = tuple([u, u_t, u_x, JET.coord("u", (x, x))])
 
 
-@settings(max_examples=10)
+@settings(max_examples=scaled(10))
 @given(jet_polynomials(symbols=LOW, max_terms=3))
 def test_noether_identity_for_translations_of_any_lagrangian(L):
     # L has no explicit x or t, so both translations are strict symmetries

@@ -13,6 +13,7 @@ from fieldsym.parsing import (
     parse_expression,
     parse_field_declarations,
 )
+from tests.fieldsym.test_jets import scaled
 
 x, t, m = sp.symbols("x t m")
 JET = JetSpace([x, t], ["u"])
@@ -41,7 +42,7 @@ def expressions(draw, depth=3):
     return fn(sub())
 
 
-@settings(max_examples=40)
+@settings(max_examples=scaled(40))
 @given(expressions())
 def test_printed_expressions_parse_back(e):
     back = parse_expression(sp.sstr(e), JET, [m])

@@ -18,19 +18,19 @@ from fieldsym.variational import (
     is_total_divergence,
 )
 from fieldsym.vector_fields import VectorField
-from tests.fieldsym.test_jets import JET, jet_polynomials
+from tests.fieldsym.test_jets import JET, jet_polynomials, scaled
 
 x, t = sp.symbols("x t")
 
 
-@settings(max_examples=15)
+@settings(max_examples=scaled(15))
 @given(jet_polynomials(), jet_polynomials())
 def test_euler_operator_annihilates_total_divergences(f, g):
     assert all(e == 0 for e in euler_lagrange(JET.D(f, x) + JET.D(g, t), JET))
     assert is_total_divergence(JET.D(f, x) + JET.D(g, t), JET)
 
 
-@settings(max_examples=15)
+@settings(max_examples=scaled(15))
 @given(jet_polynomials())
 def test_euler_operator_matches_sympy_where_sympy_applies(L):
     # independent route: sympy's euler_equations on u(x, t), v(x, t)
@@ -41,7 +41,7 @@ def test_euler_operator_matches_sympy_where_sympy_applies(L):
         assert sp.expand(mine - JET.from_derivatives(eq.lhs)) == 0
 
 
-@settings(max_examples=15)
+@settings(max_examples=scaled(15))
 @given(jet_polynomials())
 def test_higher_euler_inversion_formula(L):
     # Olver (5.87): dL/du_J = sum_{K >= J} binom(K, J) D_{K-J} E^K(L)
@@ -57,7 +57,7 @@ def test_higher_euler_inversion_formula(L):
         assert sp.expand(total - sp.diff(L, c)) == 0
 
 
-@settings(max_examples=15)
+@settings(max_examples=scaled(15))
 @given(jet_polynomials(), jet_polynomials(max_terms=2))
 def test_integration_by_parts_identity(P, q):
     Q = {"u": q, "v": sp.S(2)}
@@ -67,7 +67,7 @@ def test_integration_by_parts_identity(P, q):
     assert sp.expand(prQ - rhs) == 0
 
 
-@settings(max_examples=15)
+@settings(max_examples=scaled(15))
 @given(jet_polynomials(), jet_polynomials())
 def test_homotopy_flux_has_the_right_divergence(f, g):
     expr = sp.expand(JET.D(f, x) + JET.D(g, t))

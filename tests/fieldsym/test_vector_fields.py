@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from fieldsym.jets import JetSpace
 from fieldsym.vector_fields import VectorField
+from tests.fieldsym.test_jets import scaled
 
 x, t = sp.symbols("x t")
 JET = JetSpace([x, t], ["u"])
@@ -30,7 +31,7 @@ def point_fields(draw):
                        {u: draw(point_polys())})
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(point_fields())
 def test_prolongation_matches_the_recursive_formula(v):
     # Olver (2.39)-(2.40): phi^{J,i} = D_i phi^J - sum_k u_{J,k} D_i xi^k
@@ -43,7 +44,7 @@ def test_prolongation_matches_the_recursive_formula(v):
     assert sp.expand(v.prolong(u_x * u) - (phi_x * u + u_x * phi)) == 0
 
 
-@settings(max_examples=10)
+@settings(max_examples=scaled(10))
 @given(point_fields(), point_fields(), point_fields())
 def test_bracket_is_antisymmetric_and_satisfies_jacobi(a, b, c):
     assert (a.bracket(b) + b.bracket(a)).is_zero()
@@ -51,7 +52,7 @@ def test_bracket_is_antisymmetric_and_satisfies_jacobi(a, b, c):
     assert jac.is_zero()
 
 
-@settings(max_examples=5)
+@settings(max_examples=scaled(5))
 @given(point_fields(), point_fields())
 def test_prolongation_is_a_lie_algebra_homomorphism(a, b):
     F = u_x * u_t + u * JET.coord("u", (x, t))
