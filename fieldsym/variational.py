@@ -100,15 +100,17 @@ def integration_by_parts_flux(Q, P, jet: JetSpace, directions: Sequence | None =
     dict
         ``var -> h^var``.
     """
-    P = sp.sympify(P)
     directions = tuple(directions) if directions is not None else jet.independent
+    return _h_flux(sp.sympify(P), jet, [(jet._field(f), q) for f, q in Q.items()], directions)
+
+
+def _h_flux(P, jet: JetSpace, pairs, directions, inner=lambda e: e) -> dict:
+    r""":math:`\sum_{\alpha,J} \frac{j_i+1}{|J|+1} D_J(Q_\alpha\,\mathrm{inner}(E^{J+i}_\alpha P))`
+    for ``pairs`` of (field, Q); ``inner`` is the identity or the homotopy's lambda-integral."""
     out = {v: sp.S.Zero for v in directions}
-    for f, q in Q.items():
-        f = jet._field(f)
+    for f, q in pairs:
         order = max((sum(jet.info(c)[1]) for c in _coords_of(jet, P, f)), default=-1)
-        if order < 1:
-            continue
-        for v in directions:
+        for v in directions if order >= 1 else ():
             if v not in jet.field_args(f):
                 continue
             i = jet.independent.index(v)
@@ -116,10 +118,9 @@ def integration_by_parts_flux(Q, P, jet: JetSpace, directions: Sequence | None =
                 Ji = list(J)
                 Ji[i] += 1
                 e = higher_euler_operator(P, jet, f, tuple(Ji))
-                if e == 0:
-                    continue
-                w = sp.Rational(J[i] + 1, sum(J) + 1)
-                out[v] += w * jet.D_multi(q * e, J)
+                if e != 0:
+                    w = sp.Rational(J[i] + 1, sum(J) + 1)
+                    out[v] += w * jet.D_multi(q * inner(e), J)
     return {v: sp.expand(h) for v, h in out.items()}
 
 
@@ -178,25 +179,9 @@ def divergence_potential(expr, jet: JetSpace, directions: Sequence | None = None
             raise ValueError(f"not a total divergence: E_{f}(expr) = {e}, expected 0")
     lam = sp.Dummy("lambda")
     coords = jet.coords_in(expr)
-    flux = {v: sp.S.Zero for v in directions}
-    for f in jet.fields:
-        order = max((sum(jet.info(c)[1]) for c in _coords_of(jet, expr, f)), default=-1)
-        if order < 1:
-            continue
-        for v in directions:
-            if v not in jet.field_args(f):
-                continue
-            i = jet.independent.index(v)
-            for J in _indices_upto(jet, f, order - 1):
-                Ji = list(J)
-                Ji[i] += 1
-                e = higher_euler_operator(expr, jet, f, tuple(Ji))
-                if e == 0:
-                    continue
-                inner = _integrate_lambda(
-                    e.xreplace({c: lam * c for c in jet.coords_in(e)}), lam)
-                w = sp.Rational(J[i] + 1, sum(J) + 1)
-                flux[v] += w * jet.D_multi(f * inner, J)
+    flux = _h_flux(expr, jet, [(f, f) for f in jet.fields], directions,
+                   lambda e: _integrate_lambda(e.xreplace({c: lam * c for c in jet.coords_in(e)}),
+                                               lam))
     # the field-free part P[0]: terms without jet coordinates (for expressions singular at
     # u = 0, such as log(u) u_x, this is the regular part; Div verification below decides)
     base = sp.Add(*[term for term in sp.Add.make_args(expr)
