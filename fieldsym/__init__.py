@@ -44,3 +44,33 @@ __all__ += [
     "conserved_currents", "family_current", "is_conserved", "conservation_law_flux",
     "ParseError", "parse_expression", "parse_equation",
 ]
+
+# fieldsym II: curvature, asymptotics, surface charges (BMS3 chain in fieldsym.bms3)
+from .asymptotics import (  # noqa: E402
+    Condition,
+    Falloffs,
+    asymptotic_killing_vectors,
+    conformal_completion,
+    inverse_power_expansion,
+    laurent_coefficients,
+    solution_space,
+    solve_order_by_order,
+    transformation_laws,
+)
+from .charges import (  # noqa: E402
+    barnich_brandt,
+    integrability_obstruction,
+    integrate_charge,
+    mode_integral,
+    surface_charge,
+    virasoro_cocycle,
+)
+from .tensors import Metric, lie_bracket, lie_derivative, trig_cancel  # noqa: E402
+
+__all__ += [
+    "Metric", "trig_cancel", "lie_derivative", "lie_bracket", "Falloffs", "Condition",
+    "laurent_coefficients", "inverse_power_expansion", "solve_order_by_order",
+    "conformal_completion", "solution_space", "asymptotic_killing_vectors",
+    "transformation_laws", "barnich_brandt", "surface_charge", "integrability_obstruction",
+    "integrate_charge", "mode_integral", "virasoro_cocycle",
+]
