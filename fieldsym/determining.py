@@ -72,8 +72,23 @@ class LinearPDESolution:
         return self
 
 
-def _is_unknown_head(obj, heads):
-    return obj in heads
+def _independent(functions, v) -> bool:
+    """Sufficient test that ``functions`` of ``v`` are linearly independent over the constants:
+    their Wronskian is nonzero at a sample point (other symbols sampled too)."""
+    n = len(functions)
+    if n == 1:
+        return True
+    W = sp.Matrix(n, n, lambda i, j: sp.diff(functions[j], v, i))
+    others = sorted(set().union(*[f.free_symbols for f in functions]) - {v}, key=str)
+    for point in (sp.Rational(7, 10), sp.Rational(-13, 11)):
+        subs = {v: point} | {s: sp.Rational(3 + k, 5 + 2 * k) for k, s in enumerate(others)}
+        try:
+            det = sp.N(W.xreplace(subs).det(), 30)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if det.is_number and det.is_finite and abs(det) > 1e-12:
+            return True
+    return False
 
 
 class _Solver:
@@ -92,6 +107,7 @@ class _Solver:
         self._lead_cache: dict = {}
         self._norm_cache: dict = {}
         self._canon: dict = {}
+        self._ode_failed: set = set()
         self.func_names = {h.func.__name__ if isinstance(h, AppliedUndef) else h.name
                            for h in self.heads}
 
@@ -232,20 +248,12 @@ class _Solver:
                 if v in dep:
                     continue
                 groups: dict = {}
-                ok = True
                 for term in sp.Add.make_args(sp.expand(e)):
                     indep, part = term.as_independent(v, as_Add=False)
-                    if part == 1:
-                        deg = 0
-                    elif part == v:
-                        deg = 1
-                    elif part.is_Pow and part.base == v and part.exp.is_Integer and part.exp > 0:
-                        deg = int(part.exp)
-                    else:
-                        ok = False
-                        break
-                    groups[deg] = groups.get(deg, 0) + indep
-                if not ok:
+                    groups[part] = groups.get(part, 0) + indep
+                monomial = all(p == 1 or p == v or (p.is_Pow and p.base == v and p.exp.is_Integer
+                                                    and p.exp > 0) for p in groups)
+                if not monomial and not _independent(list(groups), v):
                     continue
                 pieces = [g for g in groups.values() if sp.expand(g) != 0]
                 self.eqs = self.eqs[:k] + pieces + self.eqs[k + 1:]
@@ -375,6 +383,51 @@ class _Solver:
                 return True
         return False
 
+    def solve_ode(self):
+        """An equation in one unknown whose derivatives are all along one variable, with
+        coefficients constant in that variable, is a linear ODE (the other arguments are
+        parameters): ``dsolve`` it, and let its integration constants become new unknowns of
+        the remaining arguments."""
+        for e in self.eqs:
+            if e in self._ode_failed:
+                continue
+            occ = self.occurrences(e)
+            heads = {h for h, _ in occ.values()}
+            if len(heads) != 1 or len(occ) < 2:
+                continue
+            (h,) = heads
+            dirs = set().union(*[set(c) for _, c in occ.values()])
+            if len(dirs) != 1:
+                continue
+            (v,) = dirs
+            coeffs = self.linear_parts(e, occ)
+            if any(v in c.free_symbols for c in coeffs.values()):
+                continue  # constant coefficients in v only: dsolve is fast and closed-form
+            F = sp.Function("_F")(v)
+            ode = sp.Add(*[c * sp.diff(F, v, counts.get(v, 0))
+                           for o, c in coeffs.items() for _, counts in [occ[o]]])
+            order = max(counts.get(v, 0) for _, counts in occ.values())
+            self._ode_failed.add(e)  # removed again below on success; never retried on failure
+            try:
+                sol = sp.dsolve(ode, F, hint="nth_linear_constant_coeff_homogeneous")
+            except (NotImplementedError, ValueError):
+                continue
+            if isinstance(sol, list) or sol.rhs.has(sp.Integral, sp.Order, F):
+                continue
+            check = sp.expand(ode.subs(F, sol.rhs).doit())
+            if check != 0 and sp.simplify(check) != 0:  # once per ODE, at the edge
+                continue
+            consts = sorted(sol.rhs.free_symbols - e.free_symbols - {v}, key=str)
+            if len(consts) != order:
+                continue
+            self._ode_failed.discard(e)
+            rest = tuple(a for a in self.args_of(h) if a != v)
+            value = sol.rhs.xreplace({C: self.new_unknown(rest) for C in consts})
+            self.log.append(f"ODE in {v}: {h} = {value}")
+            self.substitute(h, sp.expand(value))
+            return True
+        return False
+
     # ------------------------------------------------------------------ completion
     def rank(self, o, info):
         h, counts = info
@@ -476,7 +529,7 @@ class _Solver:
             if not self.eqs:
                 break
             if (self.split() or self.eliminate() or self.integrate() or self.separate()
-                    or self.complete()):
+                    or self.solve_ode() or self.complete()):
                 continue
             break
         self.normalize()

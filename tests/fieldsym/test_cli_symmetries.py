@@ -1,9 +1,12 @@
 """`fieldsym symmetries`: prints the algebra, commutators and currents; refuses bad input with
 a clear message and a nonzero status; the demo part writes its file."""
 
+import argparse
+
 import pytest
 
 from fieldsym.__main__ import main
+from fieldsym._cmd_symmetries import demo
 
 
 def test_equation_prints_algebra_and_commutators(capsys):
@@ -45,6 +48,7 @@ def test_bad_input_is_refused_with_the_term(capsys, args, message):
 
 
 def test_demo_writes_the_heat_algebra_and_kdv_laws(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--quick"]) == 0
+    # only this module's part of `fieldsym demo` (other parts belong to other commands)
+    assert demo(argparse.Namespace(out=str(tmp_path), quick=True)) == 0
     text = (tmp_path / "fieldsym" / "symmetries.txt").read_text()
     assert "v6 =" in text and "rejected" in text and "T = u**2" in text

@@ -103,3 +103,12 @@ def test_nonlinear_or_inhomogeneous_input_is_refused():
         solve_linear_pde_system([f.diff(x) * f], [f], [x])
     with pytest.raises(ValueError, match="not homogeneous"):
         solve_linear_pde_system([f.diff(x) - 1, f.diff(x, 2) + f], [f], [x])
+
+
+def test_linear_odes_are_solved_with_new_functions_for_their_constants():
+    f = sp.Function("f")(x, u)
+    eqs = [f.diff(u, 2) + f, f.diff(x)]
+    sol = solve_linear_pde_system(eqs, [f], [x, u])
+    assert sol.complete and len(sol.constants) == 2 and not sol.functions
+    assert all(r == 0 for r in _residuals(eqs, [f], sol))
+    assert sol.targets["f"].has(sp.sin(u)) and sol.targets["f"].has(sp.cos(u))

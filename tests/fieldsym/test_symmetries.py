@@ -171,3 +171,23 @@ def test_klein_gordon_1p1_poincare_algebra():
     assert same_span(alg.basis, [V(1), V(tau=1), V(t, x)])
     (vf, B, funcs, conds), = alg.families  # beta d_u with beta a Klein-Gordon solution
     assert vf.xi[x] == 0 and vf.xi[t] == 0 and conds
+
+
+def test_potential_burgers_is_linearized_by_its_symmetries():
+    # u_t = u_xx + u_x^2 (Hopf-Cole: exp(u) solves the heat equation): the heat algebra and
+    # the family beta exp(-u) d_u with beta_t = beta_xx; needs an ODE in u and exp-splitting
+    system = PDESystem(JET, [u_t - JET.coord("u", (x, x)) - u_x**2])
+    alg = lie_point_symmetries(system)
+    expected = [V(1), V(tau=1), V(phi=1), V(x, 2 * t), V(2 * t, 0, -x),
+                V(4 * t * x, 4 * t**2, -(x**2 + 2 * t))]
+    assert same_span(alg.basis, expected)
+    (vf, _B, (beta,), _conds), = alg.families
+    member, _ = alg.specialize(0, {beta: sp.exp(x + t)})
+    assert is_point_symmetry(member, system)
+    assert sp.simplify(vf.phi[u] * sp.exp(u) - beta) == 0
+
+
+def test_sine_gordon_needs_splitting_by_independent_functions():
+    system = PDESystem(JET, [JET.coord("u", (x, t)) - sp.sin(u)])
+    alg = lie_point_symmetries(system)
+    assert same_span(alg.basis, [V(1), V(tau=1), V(x, -t)]) and not alg.families
