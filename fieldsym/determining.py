@@ -3,13 +3,19 @@ r"""A solver for overdetermined linear homogeneous PDE systems (determining equa
 The unknowns are functions of some of the ``variables`` (sympy applied functions such as
 ``xi_x(x, t, u)``) or constants (symbols).  The solver repeats, until nothing changes:
 
-1. **split** an equation by powers of a variable on which none of its unknowns depends;
+1. **split** an equation by a variable on which none of its unknowns depends, into the
+   coefficients of its powers (or of other functions of it, when a Wronskian test shows them
+   linearly independent: ``sin u``, ``cos u``, ``exp(-u)``);
 2. **eliminate** an unknown that appears undifferentiated, with a coefficient free of
    unknowns, when everything else in the equation depends only on its arguments;
 3. **integrate** an equation :math:`\partial^K f = R` in which :math:`f` occurs once and the
    right-hand side can be integrated explicitly; the general solution brings new arbitrary
    functions of fewer arguments, :math:`f = \iint R + \sum_{v} \sum_{j<k_v} v^j g_{v,j}`;
-4. **complete**: under an orderly ranking, reduce every equation by the leading derivatives of
+4. **separate** indirectly: differentiate an equation by a variable that some of its unknowns
+   do not depend on (``F'(t) + G'(q) = 0`` gives ``F'' = 0``);
+5. **solve a linear ODE** with constant coefficients in one unknown (``f_uu + f_u = 0``) with
+   ``dsolve``; its integration constants become functions of the other arguments;
+6. **complete**: under an orderly ranking, reduce every equation by the leading derivatives of
    the others and add the nonzero integrability conditions (cross-derivatives); a system whose
    conditions all reduce to zero is passive.
 
