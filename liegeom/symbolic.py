@@ -113,7 +113,8 @@ def _inverse(g: sp.Matrix) -> sp.Matrix:
 
 
 def maurer_cartan(g, params: Sequence[sp.Symbol], *, side: str = "left") -> list[sp.Matrix]:
-    r"""Raw Maurer–Cartan components :math:`\Omega_i = g^{-1}\partial_i g` (or :math:`\partial_i g\, g^{-1}`).
+    r"""Raw Maurer–Cartan components :math:`\Omega_i = g^{-1}\partial_i g` (left) or
+    :math:`\partial_i g\, g^{-1}` (right).
 
     Parameters
     ----------
@@ -134,10 +135,12 @@ def maurer_cartan(g, params: Sequence[sp.Symbol], *, side: str = "left") -> list
 
 def _sample_point(params, rng: random.Random) -> dict:
     """A generic point: positive symbols in (0.6, 1.4), others in +-(0.05, 0.4)."""
-    return {
-        q: sp.Float(rng.uniform(0.6, 1.4) if q.is_positive else rng.choice((-1, 1)) * rng.uniform(0.05, 0.4))
-        for q in params
-    }
+    def draw(q):
+        if q.is_positive:
+            return rng.uniform(0.6, 1.4)
+        return rng.choice((-1, 1)) * rng.uniform(0.05, 0.4)
+
+    return {q: sp.Float(draw(q)) for q in params}
 
 
 def _numeric(M: sp.Matrix, point: dict) -> list[list[float]]:
@@ -560,7 +563,9 @@ def so3_euler() -> Parametrization:
 
 
 def sl3_an() -> Parametrization:
-    r"""The solvable Iwasawa factor AN of SL(3): ``g = diag(e^{t1}, e^{t2}, e^{-t1-t2}) n(x, y, z)``.
+    r"""The solvable Iwasawa factor AN of SL(3), ``g = a n``.
+
+    ``a = diag(e^{t1}, e^{t2}, e^{-t1-t2})``, ``n = n(x, y, z)`` unipotent upper triangular.
 
     Since ``G = K (AN)``, Haar on SL(3) is :math:`dk \otimes d\mu_R^{AN}`, and the right Haar
     density of AN in these coordinates is the literature's
