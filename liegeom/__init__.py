@@ -1,7 +1,21 @@
 """liegeom: Lie groups GL+(n), SL(n), SO(n), SPD(n) and affine groups as batched torch objects."""
 
 from . import testing
+from ._checks import GroupMembershipError, check_shape
+from .decompositions import (
+    iwasawa,
+    iwasawa_inverse,
+    kak,
+    kak_inverse,
+    polar,
+    polar_inverse,
+)
+from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N, act_image
+from .sampling import haar_so
 
 __version__ = "0.1.0"
 
 __all__ = ["testing"]
+__all__ += ["GroupMembershipError", "check_shape", "MatrixGroup", "GLPlus", "SL", "SO", "SPD"]
+__all__ += ["A", "N", "Affine", "act_image", "haar_so"]
+__all__ += ["polar", "polar_inverse", "iwasawa", "iwasawa_inverse", "kak", "kak_inverse"]

@@ -1,0 +1,813 @@
+r"""Matrix Lie groups as frozen, hashable objects acting on batched torch tensors.
+
+Every group is a subgroup (or, for :class:`SPD`, a space) of invertible ``size x size``
+matrices, given by a basis of its Lie algebra. Elements are tensors of shape
+``[..., size, size]``; algebra coordinates are ``[..., dim]``; any number of batch dimensions,
+never squeezed. Outputs follow the dtype and device of the inputs.
+
+=====================  =========================  ==========================================
+group                  elements                   algebra basis (order of ``hat``/``vee``)
+=====================  =========================  ==========================================
+``GLPlus(n)``          det g > 0                  ``E_ij`` row-major
+``SL(n)``              det g = 1                  ``E_ij`` (i != j) row-major, then
+                                                  ``E_kk - E_{k+1,k+1}``
+``SO(n)``              g^T g = I, det g = 1       pairs i < j in decreasing lexicographic
+                                                  order, ``(-1)^{i+j+1}(E_ji - E_ij)``; for
+                                                  n = 3 ``hat(v) u = v × u``
+``SPD(n)``             S = S^T > 0                ``E_ii`` then ``(E_ij + E_ji)/√2``, i < j
+``A(n)``               positive diagonal          ``E_ii``
+``N(n)``               unipotent upper triang.    ``E_ij``, i < j, row-major
+``Affine(H)``          ``[[A, x], [0, 1]]``       translations ``e_i`` then H's basis
+=====================  =========================  ==========================================
+
+:class:`SPD` carries the log-Euclidean group law ``S ∘ T = exp(log S + log T)`` (Arsigny et
+al. 2007), so that ``exp``/``log`` are group isomorphisms with (Sym(n), +); its natural action
+is the congruence ``g · S = g S g^T`` of GL+(n) (:meth:`SPD.act`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import torch
+import torch.nn.functional as F
+
+from . import _linalg as la
+from ._checks import GroupMembershipError, check_finite, check_shape, first_index
+from .sampling import _shape, haar_so
+
+__all__ = ["MatrixGroup", "GLPlus", "SL", "SO", "SPD", "A", "N", "Affine", "act_image"]
+
+
+def _default_atol(dtype: torch.dtype) -> float:
+    return 10 * torch.finfo(dtype).eps ** (2 / 3)
+
+
+def _eye(n: int, like: torch.Tensor) -> torch.Tensor:
+    return torch.eye(n, dtype=like.dtype, device=like.device)
+
+
+def _fmt(x: torch.Tensor) -> str:
+    return f"{float(x):.6g}"
+
+
+@cache
+def _basis(group: MatrixGroup) -> torch.Tensor:
+    return group._make_basis()
+
+
+@cache
+def _dual(group: MatrixGroup) -> torch.Tensor:
+    B = _basis(group).reshape(group.dim, -1)
+    return torch.linalg.pinv(B)  # [size*size, dim]; B has orthogonal-ish rows, exact on the span
+
+
+class MatrixGroup:
+    """Shared machinery; concrete groups override the pieces that have closed forms."""
+
+    #: LaTeX-free display name, e.g. ``"GL+(2)"``.
+    name: str
+
+    @property
+    def size(self) -> int:
+        """Matrix size of the elements (``n``, or ``n + 1`` for affine groups)."""
+        return self.n
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the group (length of algebra coordinate vectors)."""
+        return self.basis.shape[0]
+
+    @property
+    def basis(self) -> torch.Tensor:
+        """Lie-algebra basis, float64, shape=[dim, size, size] (do not modify in place)."""
+        return _basis(self)
+
+    @property
+    def _dual(self) -> torch.Tensor:
+        return _dual(self)
+
+    def __post_init__(self):
+        n = self.n
+        if isinstance(n, bool) or not isinstance(n, int) or n < self._min_n:
+            raise ValueError(f"expected an integer n >= {self._min_n} for {type(self).__name__}"
+                             f", got {n!r}")
+
+    _min_n = 1
+
+    # --- algebra ---------------------------------------------------------------------------
+
+    def hat(self, v: torch.Tensor) -> torch.Tensor:
+        """Algebra coordinates to matrices, shape=[..., dim] -> [..., size, size]."""
+        check_shape(v, ["...", self.dim], f"algebra coordinates of {self.name}")
+        return torch.einsum("...d,dij->...ij", v, self.basis.to(v.dtype).to(v.device))
+
+    def vee(self, X: torch.Tensor) -> torch.Tensor:
+        """Inverse of :meth:`hat` on the algebra, shape=[..., size, size] -> [..., dim].
+
+        Matrices off the algebra are mapped to the coordinates of their least-squares
+        (Frobenius) projection onto it.
+        """
+        s = self.size
+        check_shape(X, ["...", s, s], f"algebra element of {self.name}")
+        return X.flatten(-2) @ self._dual.to(X.dtype).to(X.device)
+
+    # --- group law --------------------------------------------------------------------------
+
+    def identity(self, batch_shape=(), *, dtype=torch.float64, device=None) -> torch.Tensor:
+        """Identity element, shape=[*batch_shape, size, size]."""
+        eye = torch.eye(self.size, dtype=dtype, device=device)
+        return eye.expand(*_shape(batch_shape), self.size, self.size).clone()
+
+    def compose(self, g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """Group product ``g h`` (batch dimensions broadcast), shape=[..., size, size]."""
+        return g @ h
+
+    def inverse(self, g: torch.Tensor) -> torch.Tensor:
+        """Group inverse, shape=[..., size, size]."""
+        return la.inv(g)
+
+    def exp(self, X: torch.Tensor) -> torch.Tensor:
+        """Exponential of algebra elements (matrices), shape=[..., size, size]."""
+        return torch.linalg.matrix_exp(X)
+
+    def log(self, g: torch.Tensor) -> torch.Tensor:
+        """Principal logarithm (an algebra matrix), shape=[..., size, size].
+
+        Raises
+        ------
+        GroupMembershipError
+            Where ``g`` has an eigenvalue on the closed negative real axis (no real principal
+            logarithm; e.g. SL(2) elements with trace <= -2).
+        """
+        _check_principal_log(g, self.name)
+        return la.logm(g)
+
+    # --- membership -------------------------------------------------------------------------
+
+    def _conditions(self, g: torch.Tensor, atol: float):
+        """Yield ``(expected, measured, ok)`` with tensors of the batch shape."""
+        return iter(())
+
+    def _check_basic(self, g: torch.Tensor) -> None:
+        s = self.size
+        check_shape(g, ["...", s, s], f"element of {self.name}")
+        check_finite(g, f"element of {self.name}")
+
+    def belongs(self, g: torch.Tensor, atol: float | None = None) -> torch.Tensor:
+        """Boolean membership test, shape=[...] (``False`` everywhere for a wrong shape)."""
+        s = self.size
+        if not isinstance(g, torch.Tensor) or g.dim() < 2 or g.shape[-2:] != (s, s):
+            lead = g.shape[:-2] if isinstance(g, torch.Tensor) and g.dim() >= 2 else ()
+            return torch.zeros(lead, dtype=torch.bool)
+        atol = _default_atol(g.dtype) if atol is None else atol
+        ok = torch.isfinite(g).flatten(-2).all(-1)
+        g = torch.where(ok[..., None, None], g, _eye(s, g))
+        for _, _, cond in self._conditions(g, atol):
+            ok = ok & cond
+        return ok
+
+    def check(self, g: torch.Tensor, atol: float | None = None) -> torch.Tensor:
+        """Return ``g`` if every element belongs to the group, else raise.
+
+        Raises
+        ------
+        GroupMembershipError
+            Naming the group, what was expected, what came, and the first bad batch index.
+        """
+        self._check_basic(g)
+        atol = _default_atol(g.dtype) if atol is None else atol
+        for expected, measured, ok in self._conditions(g, atol):
+            idx = first_index(~ok)
+            if idx is not None:
+                raise GroupMembershipError(
+                    f"expected {expected} for {self.name}, got "
+                    f"{measured(idx) if callable(measured) else _fmt(measured[idx])} "
+                    f"at batch index {idx}"
+                )
+        return g
+
+    def projection(self, M: torch.Tensor) -> torch.Tensor:
+        """Nearest element in the Frobenius norm (see each group), shape=[..., size, size]."""
+        raise TypeError(f"{self.name} defines no projection")  # overridden by every group
+
+    # --- actions and sampling ---------------------------------------------------------------
+
+    def act(self, g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Action on points of R^n, ``g x``, shape=[..., n] (batch dims broadcast)."""
+        return (g @ x[..., None])[..., 0]
+
+    def random_point(self, batch_shape=(), *, distribution: str | None = None,
+                     scale: float = 0.5, generator=None, dtype=torch.float64, device=None):
+        """Random elements, shape=[*batch_shape, size, size].
+
+        ``distribution="exp-normal"`` (default for non-compact groups): ``exp(hat(v))`` with
+        ``v ~ N(0, scale^2 I)`` in this group's algebra basis. See subclasses for others.
+        """
+        distribution = distribution or "exp-normal"
+        if distribution != "exp-normal":
+            raise ValueError(f"unknown distribution {distribution!r} for {self.name}; "
+                             f"expected one of {self.distributions}")
+        v = scale * torch.randn(*_shape(batch_shape), self.dim, generator=generator,
+                                dtype=dtype, device=device)
+        return self.exp(self.hat(v))
+
+    distributions: tuple[str, ...] = ("exp-normal",)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.n})"
+
+
+def _check_principal_log(g: torch.Tensor, name: str) -> None:
+    """Raise where ``g`` has an eigenvalue on (-inf, 0] (no real principal logarithm)."""
+    n = g.shape[-1]
+    if n == 2:
+        tr = g[..., 0, 0] + g[..., 1, 1]
+        dt = la.det(g)
+        disc = tr * tr - 4 * dt
+        bad = (tr < 0) & (disc >= -1e3 * torch.finfo(g.dtype).eps * tr * tr) | (dt <= 0)
+        idx = first_index(bad.detach())
+        if idx is not None:
+            raise GroupMembershipError(
+                f"{name}.log: no real principal logarithm; expected no eigenvalue on the closed "
+                f"negative real axis (for SL(2): trace > -2), got trace = "
+                f"{_fmt(tr[idx])}, det = {_fmt(dt[idx])} at batch index {idx}"
+            )
+        return
+    lam = torch.linalg.eigvals(g.detach())
+    tiny = 1e3 * torch.finfo(g.dtype).eps * lam.abs().clamp_min(1.0)
+    bad = ((lam.real <= 0) & (lam.imag.abs() <= tiny)).any(-1)
+    idx = first_index(bad)
+    if idx is not None:
+        raise GroupMembershipError(
+            f"{name}.log: no real principal logarithm; expected no eigenvalue on the closed "
+            f"negative real axis, got eigenvalues {lam[idx].tolist()} at batch index {idx}"
+        )
+
+
+def _det_condition(g, name_expected="det > 0"):
+    d = la.det(g)
+    return (name_expected, lambda idx: f"det = {_fmt(d[idx])}", d > 0)
+
+
+# --- GL+(n), SL(n) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class GLPlus(MatrixGroup):
+    r"""Real ``n x n`` matrices with positive determinant.
+
+    Examples
+    --------
+    >>> G = GLPlus(2)
+    >>> g = G.random_point((4,), generator=torch.Generator().manual_seed(0))
+    >>> torch.allclose(G.compose(g, G.inverse(g)), G.identity((4,)))
+    True
+    """
+
+    n: int
+    distributions = ("exp-normal", "polar")
+
+    @property
+    def name(self) -> str:
+        return f"GL+({self.n})"
+
+    def _make_basis(self):
+        return torch.eye(self.n * self.n, dtype=torch.float64).reshape(-1, self.n, self.n)
+
+    def _conditions(self, g, atol):
+        yield _det_condition(g)
+
+    def projection(self, M):
+        """``M`` where ``det M > 0``; otherwise the smallest signed singular value of ``M`` is
+        replaced by ``sqrt(eps)`` times the largest (the open set has no nearest point there)."""
+        s_ = self.size
+        check_shape(M, ["...", s_, s_], f"matrix to project onto {self.name}")
+        U, s, V = la.svd(M)
+        sign = torch.sign(la.det(U) * la.det(V)).detach()
+        last = s[..., -1] * sign
+        floor = math.sqrt(torch.finfo(M.dtype).eps) * s[..., :1].squeeze(-1)
+        s = torch.cat([s[..., :-1], torch.where(last > 0, last, floor)[..., None]], -1)
+        U = torch.cat([U[..., :-1], U[..., -1:] * sign[..., None, None]], -1)
+        fixed = (U * s[..., None, :]) @ V.mT
+        return torch.where((la.det(M) > 0)[..., None, None], M, fixed)
+
+    def random_point(self, batch_shape=(), *, distribution=None, scale=0.5, generator=None,
+                     dtype=torch.float64, device=None):
+        """Random elements, shape=[*batch_shape, n, n].
+
+        ``"exp-normal"`` (default): ``exp(hat(v))``, ``v ~ N(0, scale^2 I)``.
+        ``"polar"``: ``P R`` with ``P = exp(X)``, ``X`` isotropic Gaussian with standard deviation
+        ``scale`` in an orthonormal basis of Sym(n) (traceless part for SL), ``R`` Haar on SO(n).
+        """
+        if distribution != "polar":
+            return super().random_point(batch_shape, distribution=distribution, scale=scale,
+                                        generator=generator, dtype=dtype, device=device)
+        shape = _shape(batch_shape)
+        X = scale * SPD(self.n).hat(torch.randn(*shape, self.n * (self.n + 1) // 2,
+                                                generator=generator, dtype=dtype, device=device))
+        if isinstance(self, SL):
+            X = X - torch.diagonal(X, dim1=-2, dim2=-1).mean(-1)[..., None, None] * _eye(
+                self.n, X)
+        R = haar_so(self.n, shape, generator=generator, dtype=dtype, device=device)
+        return la.spd_exp(X) @ R
+
+
+@dataclass(frozen=True, repr=False)
+class SL(GLPlus):
+    r"""Real ``n x n`` matrices with determinant 1.
+
+    ``log`` raises where no real principal logarithm exists: for SL(2), trace < -2 (those
+    elements are not exponentials at all) and trace = -2 (including ``-I = exp(π J)``, whose
+    real logarithms are not unique).
+    """
+
+    n: int
+    _min_n = 2
+
+    @property
+    def name(self) -> str:
+        return f"SL({self.n})"
+
+    def _make_basis(self):
+        n = self.n
+        mats = []
+        for i in range(n):
+            for j in range(n):
+                if i != j:
+                    E = torch.zeros(n, n, dtype=torch.float64)
+                    E[i, j] = 1
+                    mats.append(E)
+        for k in range(n - 1):
+            E = torch.zeros(n, n, dtype=torch.float64)
+            E[k, k], E[k + 1, k + 1] = 1, -1
+            mats.append(E)
+        return torch.stack(mats)
+
+    def _conditions(self, g, atol):
+        d = la.det(g)
+        yield ("det = 1", lambda idx: f"det = {_fmt(d[idx])}", (d - 1).abs() <= atol * self.n)
+
+    def log(self, g):
+        X = super().log(g)
+        return X - torch.diagonal(X, dim1=-2, dim2=-1).mean(-1)[..., None, None] * _eye(self.n, X)
+
+    def projection(self, M):
+        r"""Retraction onto SL(n): the :class:`GLPlus` projection divided by ``det^{1/n}``.
+
+        This is the nearest element of SL(n) along the ray through ``M``, not the
+        Frobenius-nearest point of SL(n) (which has no closed form); it is the identity on SL(n).
+        """
+        P = GLPlus(self.n).projection(M)
+        return P / la.det(P)[..., None, None] ** (1 / self.n)
+
+
+# --- SO(n) -----------------------------------------------------------------------------------
+
+
+def _so3_coeffs(theta2: torch.Tensor):
+    """``sin θ/θ`` and ``(1 - cos θ)/θ²`` with Taylor branches near 0 (double where)."""
+    small = theta2 < 1e-4
+    t2 = torch.where(small, torch.ones_like(theta2), theta2)
+    t = t2.sqrt()
+    a = torch.where(small, 1 - theta2 / 6 + theta2 ** 2 / 120, torch.sin(t) / t)
+    b = torch.where(small, 0.5 - theta2 / 24 + theta2 ** 2 / 720, (1 - torch.cos(t)) / t2)
+    return a, b
+
+
+@dataclass(frozen=True, repr=False)
+class SO(MatrixGroup):
+    r"""Rotations ``R^T R = I``, ``det R = 1``.
+
+    ``exp``/``log`` use closed forms for n = 2 (angle) and n = 3 (Rodrigues; ``log`` handles
+    angles near 0 with a Taylor branch and near π through the symmetric part, where the axis
+    sign is fixed by the skew part and is arbitrary at exactly π). For n >= 4 the generic
+    matrix exponential/logarithm is used (``log`` raises at angle π there).
+    """
+
+    n: int
+    _min_n = 2
+    distributions = ("haar", "exp-normal")
+
+    @property
+    def name(self) -> str:
+        return f"SO({self.n})"
+
+    def _make_basis(self):
+        n = self.n
+        pairs = sorted(((i, j) for i in range(n) for j in range(i + 1, n)), reverse=True)
+        mats = []
+        for i, j in pairs:
+            E = torch.zeros(n, n, dtype=torch.float64)
+            sgn = (-1) ** (i + j + 1)
+            E[j, i], E[i, j] = sgn, -sgn
+            mats.append(E)
+        return torch.stack(mats)
+
+    def _conditions(self, g, atol):
+        err = (g.mT @ g - _eye(self.n, g)).abs().flatten(-2).amax(-1)
+        yield ("R^T R = I", lambda idx: f"max |R^T R - I| = {_fmt(err[idx])}", err <= atol)
+        yield _det_condition(g, "det = +1")
+
+    def inverse(self, g):
+        return g.mT
+
+    def exp(self, X):
+        n = self.n
+        if n == 2:
+            t = 0.5 * (X[..., 1, 0] - X[..., 0, 1])
+            c, s = torch.cos(t), torch.sin(t)
+            return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
+        if n == 3:
+            K = la.skew(X)
+            w = self.vee(K)
+            a, b = _so3_coeffs((w * w).sum(-1))
+            return _eye(3, X) + a[..., None, None] * K + b[..., None, None] * (K @ K)
+        return torch.linalg.matrix_exp(la.skew(X))
+
+    def log(self, g):
+        n = self.n
+        if n == 2:
+            t = torch.atan2(g[..., 1, 0] - g[..., 0, 1], g[..., 0, 0] + g[..., 1, 1])
+            z = torch.zeros_like(t)
+            return torch.stack([torch.stack([z, -t], -1), torch.stack([t, z], -1)], -2)
+        if n == 3:
+            return self.hat(_so3_log(g))
+        _check_principal_log(g, self.name)
+        return la.skew(la.logm(g))
+
+    def projection(self, M):
+        """Nearest rotation (special orthogonal Procrustes): ``U diag(1, .., 1, d) V^T`` from
+        the SVD, ``d = det(U V^T)``; for n = 2 the closed form ``rot(atan2(c - b, a + d))``."""
+        check_shape(M, ["...", self.n, self.n], f"matrix to project onto {self.name}")
+        if self.n == 2:
+            p = M[..., 0, 0] + M[..., 1, 1]
+            q = M[..., 1, 0] - M[..., 0, 1]
+            r = torch.hypot(p, q)
+            r = torch.where(r > 0, r, torch.ones_like(r))
+            c = torch.where(r > 0, p / r, torch.ones_like(p))
+            s = q / r
+            return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
+        U, _, V = la.svd(M)
+        d = torch.sign(la.det(U) * la.det(V)).detach()
+        U = torch.cat([U[..., :-1], U[..., -1:] * d[..., None, None]], -1)
+        return U @ V.mT
+
+    def random_point(self, batch_shape=(), *, distribution=None, scale=0.5, generator=None,
+                     dtype=torch.float64, device=None):
+        """``"haar"`` (default; :func:`liegeom.sampling.haar_so`) or ``"exp-normal"``."""
+        if distribution in (None, "haar"):
+            return haar_so(self.n, batch_shape, generator=generator, dtype=dtype, device=device)
+        return super().random_point(batch_shape, distribution=distribution, scale=scale,
+                                    generator=generator, dtype=dtype, device=device)
+
+
+def _so3_log(R: torch.Tensor) -> torch.Tensor:
+    """Rotation vector of 3x3 rotations, shape=[..., 3, 3] -> [..., 3]."""
+    v = 0.5 * torch.stack([R[..., 2, 1] - R[..., 1, 2], R[..., 0, 2] - R[..., 2, 0],
+                           R[..., 1, 0] - R[..., 0, 1]], -1)  # sin θ · axis
+    c = 0.5 * (torch.diagonal(R, dim1=-2, dim2=-1).sum(-1) - 1)  # cos θ
+    s2 = (v * v).sum(-1)
+    pos = s2 > 0
+    s = torch.where(pos, torch.where(pos, s2, torch.ones_like(s2)).sqrt(), torch.zeros_like(s2))
+    theta = torch.atan2(s, c)
+    # generic and small-angle branch: ω = θ / sin θ · v
+    t2 = theta * theta
+    small = t2 < 1e-4
+    near_pi = c < -0.9  # θ > 2.69: use the symmetric part, accurate where sin θ -> 0
+    sin_t = torch.where(small | near_pi, torch.ones_like(theta), torch.sin(theta))
+    f = torch.where(small, 1 + t2 / 6 + 7 * t2 * t2 / 360,
+                    torch.where(small, torch.ones_like(theta), theta) / sin_t)
+    f = torch.where(near_pi, torch.zeros_like(f), f)
+    w_generic = f[..., None] * v
+    # near π: a a^T = (sym(R) - c I) / (1 - c); axis from the column with the largest diagonal
+    one_m_c = torch.where(near_pi, 1 - c, torch.ones_like(c))
+    aaT = (la.sym(R) - c[..., None, None] * _eye(3, R)) / one_m_c[..., None, None]
+    diag = torch.diagonal(aaT, dim1=-2, dim2=-1)
+    k = diag.detach().argmax(-1)
+    col = torch.gather(aaT, -1, k[..., None, None].expand(*k.shape, 3, 1)).squeeze(-1)
+    dk = torch.gather(diag, -1, k[..., None]).squeeze(-1)
+    dk = torch.where(near_pi & (dk > 0), dk, torch.ones_like(dk))
+    axis = col / dk.sqrt()[..., None]
+    sgn = torch.where((axis * v).sum(-1).detach() < 0, -1.0, 1.0).to(R.dtype)
+    w_pi = (sgn * theta)[..., None] * axis
+    return torch.where(near_pi[..., None], w_pi, w_generic)
+
+
+# --- SPD(n) ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class SPD(MatrixGroup):
+    r"""Symmetric positive-definite matrices with the log-Euclidean group law.
+
+    Tangent space at ``I``: Sym(n) with the Frobenius-orthonormal basis ``E_ii``,
+    ``(E_ij + E_ji)/√2``. ``exp``/``log`` are the symmetric matrix exponential and principal
+    logarithm (:func:`liegeom._linalg.spd_exp`, exact first derivatives everywhere).
+    """
+
+    n: int
+
+    @property
+    def name(self) -> str:
+        return f"SPD({self.n})"
+
+    def _make_basis(self):
+        n = self.n
+        mats = []
+        for i in range(n):
+            E = torch.zeros(n, n, dtype=torch.float64)
+            E[i, i] = 1
+            mats.append(E)
+        for i in range(n):
+            for j in range(i + 1, n):
+                E = torch.zeros(n, n, dtype=torch.float64)
+                E[i, j] = E[j, i] = 2 ** -0.5
+                mats.append(E)
+        return torch.stack(mats)
+
+    def _conditions(self, g, atol):
+        scale = g.abs().flatten(-2).amax(-1).clamp_min(1.0)
+        asym = (g - g.mT).abs().flatten(-2).amax(-1)
+        yield ("S = S^T", lambda idx: f"max |S - S^T| = {_fmt(asym[idx])}", asym <= atol * scale)
+        lmin = torch.linalg.eigvalsh(la.sym(g))[..., 0]
+        yield ("eigenvalues > 0", lambda idx: f"smallest eigenvalue {_fmt(lmin[idx])}", lmin > 0)
+
+    def compose(self, g, h):
+        """Log-Euclidean product ``exp(log g + log h)``."""
+        return la.spd_exp(la.spd_log(g) + la.spd_log(h))
+
+    def inverse(self, g):
+        return la.sym(la.inv(g))
+
+    def exp(self, X):
+        return la.spd_exp(X)
+
+    def log(self, g):
+        return la.spd_log(g)
+
+    def projection(self, M):
+        """Nearest SPD matrix: eigenvalues of ``sym(M)`` floored at ``sqrt(eps)`` times the
+        largest absolute eigenvalue (the cone is open, so the Frobenius-nearest point of the
+        closed cone is moved just inside)."""
+        check_shape(M, ["...", self.n, self.n], f"matrix to project onto {self.name}")
+        L, _ = la.sym_eigh(M.detach())
+        tiny = torch.finfo(M.dtype).tiny
+        floor = math.sqrt(torch.finfo(M.dtype).eps) * L.abs().amax(-1).clamp_min(tiny)
+        shift = floor[..., None, None] * _eye(self.n, M)
+        relu_d = lambda x: (x > 0).to(x.dtype)
+        return la.sym_funcm(la.sym(M) - shift, torch.relu, relu_d) + shift
+
+    def act(self, g, S):
+        """Congruence action of GL+(n): ``g S g^T``, shape=[..., n, n]."""
+        return g @ S @ g.mT
+
+
+# --- A(n), N(n) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class A(MatrixGroup):
+    """Diagonal matrices with positive entries (the A of Iwasawa/KAK)."""
+
+    n: int
+
+    @property
+    def name(self) -> str:
+        return f"A({self.n})"
+
+    def _make_basis(self):
+        n = self.n
+        B = torch.zeros(n, n, n, dtype=torch.float64)
+        B[torch.arange(n), torch.arange(n), torch.arange(n)] = 1
+        return B
+
+    def _conditions(self, g, atol):
+        d = torch.diagonal(g, dim1=-2, dim2=-1)
+        off = (g - torch.diag_embed(d)).abs().flatten(-2).amax(-1)
+        yield ("a diagonal matrix", lambda idx: f"max off-diagonal |g_ij| = {_fmt(off[idx])}",
+               off <= atol)
+        dmin = d.amin(-1)
+        yield ("positive diagonal", lambda idx: f"smallest diagonal entry {_fmt(dmin[idx])}",
+               dmin > 0)
+
+    def inverse(self, g):
+        return torch.diag_embed(1 / torch.diagonal(g, dim1=-2, dim2=-1))
+
+    def exp(self, X):
+        return torch.diag_embed(torch.diagonal(X, dim1=-2, dim2=-1).exp())
+
+    def log(self, g):
+        return torch.diag_embed(torch.diagonal(g, dim1=-2, dim2=-1).log())
+
+    def projection(self, M):
+        """Diagonal part, entries floored at ``sqrt(eps)`` times the largest |entry|."""
+        d = torch.diagonal(M, dim1=-2, dim2=-1)
+        floor = math.sqrt(torch.finfo(M.dtype).eps) * d.abs().amax(-1, keepdim=True).clamp_min(
+            torch.finfo(M.dtype).tiny)
+        return torch.diag_embed(torch.maximum(d, floor))
+
+
+@dataclass(frozen=True, repr=False)
+class N(MatrixGroup):
+    """Unipotent upper-triangular matrices (the N of Iwasawa); exp/log are finite series."""
+
+    n: int
+    _min_n = 2
+
+    @property
+    def name(self) -> str:
+        return f"N({self.n})"
+
+    def _make_basis(self):
+        n = self.n
+        mats = []
+        for i in range(n):
+            for j in range(i + 1, n):
+                E = torch.zeros(n, n, dtype=torch.float64)
+                E[i, j] = 1
+                mats.append(E)
+        return torch.stack(mats)
+
+    def _conditions(self, g, atol):
+        low = (torch.tril(g) - _eye(self.n, g)).abs().flatten(-2).amax(-1)
+        yield ("unipotent upper triangular",
+               lambda idx: f"max |tril(g) - I| = {_fmt(low[idx])}", low <= atol)
+
+    def exp(self, X):
+        X = torch.triu(X, 1)
+        out, term = _eye(self.n, X).expand_as(X), _eye(self.n, X).expand_as(X)
+        for k in range(1, self.n):
+            term = term @ X / k
+            out = out + term
+        return out
+
+    def log(self, g):
+        E = torch.triu(g, 1)
+        out, term = torch.zeros_like(E), _eye(self.n, E).expand_as(E)
+        for k in range(1, self.n):
+            term = term @ E
+            out = out + (-1) ** (k + 1) * term / k
+        return out
+
+    def inverse(self, g):
+        return torch.linalg.solve_triangular(g, _eye(self.n, g).expand_as(g), upper=True,
+                                             unitriangular=True)
+
+    def projection(self, M):
+        """Strict upper triangle of ``M`` plus the identity (Frobenius-nearest)."""
+        return torch.triu(M, 1) + _eye(self.n, M)
+
+
+# --- Affine(H) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Affine(MatrixGroup):
+    r"""Semidirect product R^n ⋊ H as homogeneous matrices ``[[A, x], [0, 1]]``.
+
+    Law ``(x, A)(y, B) = (x + A y, A B)``; ``act(g, p) = A p + x``. Algebra coordinates are
+    ``(translation (n), H coordinates (H.dim))``. ``log`` uses ``H.log`` for the linear part
+    and solves ``φ₁(L) u = x`` with ``φ₁(L) = Σ L^k/(k+1)!`` for the translation part.
+    """
+
+    H: MatrixGroup
+
+    def __post_init__(self):
+        if not isinstance(self.H, MatrixGroup) or isinstance(self.H, (Affine, SPD)):
+            raise TypeError(f"expected H to be a linear matrix group such as GLPlus(2), "
+                            f"got {self.H!r}")
+
+    @property
+    def n(self) -> int:
+        return self.H.n
+
+    @property
+    def size(self) -> int:
+        return self.n + 1
+
+    @property
+    def name(self) -> str:
+        return f"R^{self.n} ⋊ {self.H.name}"
+
+    def __repr__(self) -> str:
+        return f"Affine({self.H!r})"
+
+    def _make_basis(self):
+        n, s = self.n, self.n + 1
+        B = torch.zeros(n + self.H.dim, s, s, dtype=torch.float64)
+        for i in range(n):
+            B[i, i, n] = 1
+        B[n:, :n, :n] = self.H.basis
+        return B
+
+    @staticmethod
+    def split(g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(x, A)`` from homogeneous matrices: shapes [..., n] and [..., n, n]."""
+        return g[..., :-1, -1], g[..., :-1, :-1]
+
+    def join(self, x: torch.Tensor, A_: torch.Tensor) -> torch.Tensor:
+        """Homogeneous matrix from a translation [..., n] and a linear part [..., n, n]."""
+        batch = torch.broadcast_shapes(x.shape[:-1], A_.shape[:-2])
+        top = torch.cat([A_.expand(*batch, self.n, self.n), x.expand(*batch, self.n)[..., None]],
+                        -1)
+        bottom = torch.zeros(*batch, 1, self.size, dtype=top.dtype, device=top.device)
+        bottom[..., 0, -1] = 1
+        return torch.cat([top, bottom], -2)
+
+    def _conditions(self, g, atol):
+        last = g[..., -1, :] - _eye(self.size, g)[-1]
+        err = last.abs().amax(-1)
+        yield ("last row [0, ..., 0, 1]", lambda idx: f"last row {g[idx][-1].tolist()}",
+               err <= atol)
+        for expected, measured, ok in self.H._conditions(g[..., :-1, :-1], atol):
+            yield (f"{expected} for the linear part", measured, ok)
+
+    def inverse(self, g):
+        x, A_ = self.split(g)
+        Ai = self.H.inverse(A_)
+        return self.join(-(Ai @ x[..., None])[..., 0], Ai)
+
+    def exp(self, X):
+        return torch.linalg.matrix_exp(X)
+
+    def log(self, g):
+        x, A_ = self.split(g)
+        L = self.H.log(A_)
+        n = self.n
+        Z = torch.zeros(*L.shape[:-2], 2 * n, 2 * n, dtype=L.dtype, device=L.device)
+        Z[..., :n, :n] = L
+        Z[..., :n, n:] = _eye(n, L)
+        phi1 = torch.linalg.matrix_exp(Z)[..., :n, n:]
+        u = torch.linalg.solve(phi1, x[..., None])[..., 0]
+        out = self.join(u, L)
+        return torch.cat([out[..., :-1, :], torch.zeros_like(out[..., -1:, :])], -2)
+
+    def projection(self, M):
+        """``H.projection`` of the linear block, translation kept, last row ``[0, .., 0, 1]``."""
+        x, A_ = self.split(M)
+        return self.join(x, self.H.projection(A_))
+
+    def act(self, g, p):
+        x, A_ = self.split(g)
+        return (A_ @ p[..., None])[..., 0] + x
+
+    @property
+    def distributions(self):
+        return self.H.distributions
+
+    def random_point(self, batch_shape=(), *, distribution=None, scale=0.5, generator=None,
+                     dtype=torch.float64, device=None):
+        """Translation ``N(0, scale^2 I)`` and ``H.random_point(distribution=...)``."""
+        shape = _shape(batch_shape)
+        x = scale * torch.randn(*shape, self.n, generator=generator, dtype=dtype, device=device)
+        A_ = self.H.random_point(shape, distribution=distribution, scale=scale,
+                                 generator=generator, dtype=dtype, device=device)
+        return self.join(x, A_)
+
+
+# --- images ----------------------------------------------------------------------------------
+
+
+def act_image(g: torch.Tensor, images: torch.Tensor, *, mode: str = "bilinear",
+              padding_mode: str = "zeros") -> torch.Tensor:
+    r"""Act on 2D images: ``(g · f)(p) = f(g^{-1} p)``, resampled with ``grid_sample``.
+
+    Parameters
+    ----------
+    g : torch.Tensor, shape=[..., 2, 2] or [..., 3, 3]
+        Linear (2x2) or homogeneous affine (3x3) elements.
+    images : torch.Tensor, shape=[..., C, H, W]
+        Batch dimensions broadcast with those of ``g``.
+    mode, padding_mode : str
+        Passed to :func:`torch.nn.functional.grid_sample` (``align_corners=False``).
+
+    Notes
+    -----
+    Coordinates ``p = (x, y)`` are normalised to ``[-1, 1]`` with ``x`` along the width (left to
+    right) and ``y`` along the height (top to bottom), as in ``affine_grid``. With ``y`` pointing
+    down, ``SO(2)`` angles turn clockwise on screen.
+
+    Returns
+    -------
+    torch.Tensor, shape=[..., C, H, W]
+    """
+    size = g.shape[-1]
+    if g.shape[-2:] not in ((2, 2), (3, 3)):
+        raise GroupMembershipError(f"expected g of shape [..., 2, 2] or [..., 3, 3], got "
+                                   f"shape {tuple(g.shape)}")
+    check_shape(images, ["...", "C", "H", "W"], "images")
+    gi = la.inv(g)
+    if size == 2:
+        theta = torch.cat([gi, torch.zeros_like(gi[..., :1])], -1)
+    else:
+        theta = gi[..., :2, :]
+    batch = torch.broadcast_shapes(theta.shape[:-2], images.shape[:-3])
+    C, Hh, W = images.shape[-3:]
+    theta = theta.to(images.dtype).expand(*batch, 2, 3).reshape(-1, 2, 3)
+    imgs = images.expand(*batch, C, Hh, W).reshape(-1, C, Hh, W)
+    grid = F.affine_grid(theta, list(imgs.shape), align_corners=False)
+    out = F.grid_sample(imgs, grid, mode=mode, padding_mode=padding_mode, align_corners=False)
+    return out.reshape(*batch, C, Hh, W)
