@@ -20,6 +20,7 @@ the vacua.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 
@@ -57,6 +58,7 @@ __all__ = [
     "vacua",
     "Step",
     "chain",
+    "cached_chain",
 ]
 
 phi = sp.Symbol("phi", real=True)
@@ -582,3 +584,10 @@ def chain():
     res["vacua"] = vac
     add("vacua", [(k, v) for k, v in vac.items()], time.perf_counter() - t0)
     return steps, res
+
+
+@functools.lru_cache(maxsize=1)
+def cached_chain():
+    """:func:`chain`, computed once per process (for tests and repeated use; timings are those
+    of the first run)."""
+    return chain()
