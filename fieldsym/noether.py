@@ -15,9 +15,10 @@ Sign convention.  For a variational symmetry :math:`v` with
 identically, so :math:`D_i P^i = 0` on solutions of the Euler–Lagrange equations.  Proof:
 :math:`\mathrm{pr}\,v = \mathrm{pr}\,v_Q + \xi^i D_i` and
 :math:`\mathrm{pr}\,v_Q(L) = Q\cdot E(L) + D_i h^i`.  Every current is checked against this
-identity before it is returned.  For the free particle the boost :math:`t\partial_q/m` has
-:math:`B = q` and current :math:`t\dot q - q`: :math:`m(t\dot q - q)` for the boost
-:math:`t\partial_q`.
+identity before it is returned.  Example: for the free particle
+:math:`L = \tfrac12 m\dot q^2` the Galilean boost :math:`t\partial_q` has :math:`B = mq` and
+current :math:`P = m(t\dot q - q)`; time translation gives :math:`P = -\tfrac12 m\dot q^2`
+(minus the energy, in this sign convention).
 """
 
 from __future__ import annotations

@@ -9,10 +9,13 @@ Determining equations (Olver §2.4 and §4.2):
   identically, with :math:`B^i(x, u)`; :math:`B = 0` is a strict symmetry.
 
 The infinitesimals :math:`\xi^i(x,u), \phi_\alpha(x,u)` (and :math:`B^i(x,u)`) are unknown
-functions; the conditions are polynomial in the jet coordinates of order >= 1, so they split
-into an overdetermined linear system that :func:`~fieldsym.determining.solve_linear_pde_system`
-solves.  The answer is a :class:`SymmetryAlgebra`: a basis (one generator per free constant),
-families with arbitrary functions and the conditions they obey, and the commutator table.
+functions (for a field on a subset of the variables, such as :math:`\Theta(\phi)`, its
+:math:`\phi_\Theta` and the :math:`\xi^i` of its variables depend only on its own fiber, so the
+transformation keeps :math:`\Theta` a function of :math:`\phi`).  The conditions are
+polynomial in the jet coordinates of order >= 1, so they split into an overdetermined linear
+system that :func:`~fieldsym.determining.solve_linear_pde_system` solves.  The answer is a
+:class:`SymmetryAlgebra`: a basis (one generator per free constant), families with arbitrary
+functions and the conditions they obey, and the commutator table.
 """
 
 from __future__ import annotations

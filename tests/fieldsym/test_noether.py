@@ -179,3 +179,20 @@ def test_potential_kdv_noether_densities_are_the_kdv_densities():
     assert sp.expand(dens[t].xreplace(to_w) - (w**3 - w_x**2 / 2)) == 0
     boost = VectorField(JET, {x: 6 * t}, {u: x})  # Galilean boost, a divergence symmetry
     assert span_contains(alg.basis, boost)
+
+
+@pytest.mark.slow
+def test_klein_gordon_3p1_solver_finds_poincare_and_its_currents():
+    X, eta = _minkowski()
+    m = sp.Symbol("m")
+    jet = JetSpace(X, ["phi"])
+    d = [jet.coord("phi", v) for v in X]
+    L = sum(eta[i, i] * d[i] ** 2 for i in range(4)) / 2 - m**2 * jet.coord("phi") ** 2 / 2
+    kg = PDESystem(jet, euler_lagrange(L, jet), solve_for=[jet.coord("phi", (X[0], X[0]))])
+    currents = conserved_currents(L, jet)
+    assert len(currents) == 10  # 4 translations, 3 rotations, 3 boosts
+    for c in currents:
+        assert is_conserved(c[X[0]], {v: c[v] for v in X[1:]}, kg, X[0])
+    gens = [c.symmetry for c in currents]
+    assert span_contains(gens, VectorField(jet, {X[0]: 1}))
+    assert span_contains(gens, VectorField(jet, {X[0]: X[1], X[1]: X[0]}))
