@@ -101,10 +101,7 @@ class _Parser:
             if not ident.startswith(fname + "_"):
                 continue
             suffix = ident[len(fname) + 1:]
-            if all(len(v) == 1 for v in self.vars):
-                parts = list(suffix)
-            else:
-                parts = suffix.split("_")
+            parts = suffix.split("_") if "_" in suffix else self._decompose(ident, suffix)
             if parts and all(p in self.vars for p in parts):
                 args = self.jet.field_args(f)
                 bad = [p for p in parts if self.vars[p] not in args]
@@ -113,6 +110,26 @@ class _Parser:
                                      f"it is declared {fname}({', '.join(map(str, args))})")
                 return self.jet.coord(f, [self.vars[p] for p in parts])
         return None
+
+    def _decompose(self, ident, suffix):
+        """Split ``suffix`` into variable names (``uphi`` -> ``u, phi``); refuse ambiguity."""
+        ways: list[list[str]] = []
+
+        def rec(rest, acc):
+            if len(ways) > 1:
+                return
+            if not rest:
+                ways.append(acc)
+                return
+            for v in self.vars:
+                if rest.startswith(v):
+                    rec(rest[len(v):], acc + [v])
+
+        rec(suffix, [])
+        if len(ways) > 1:
+            raise ParseError(f"{ident!r} is ambiguous: {ways[0]} or {ways[1]}; separate the "
+                             f"variables with underscores or use diff(...)")
+        return ways[0] if ways else None
 
     def visit(self, node):
         if isinstance(node, ast.Expression):

@@ -52,3 +52,12 @@ def test_demo_writes_the_heat_algebra_and_kdv_laws(tmp_path, capsys):
     assert demo(argparse.Namespace(out=str(tmp_path), quick=True)) == 0
     text = (tmp_path / "fieldsym" / "symmetries.txt").read_text()
     assert "v6 =" in text and "rejected" in text and "T = u**2" in text
+
+
+def test_fields_with_their_own_arguments_on_the_command_line(capsys):
+    assert main(["symmetries", "--equation", "N_uu = Theta", "--vars", "u", "phi",
+                 "--fields", "Theta(phi)", "N(u,phi)"]) == 0
+    assert "families" in capsys.readouterr().out
+    assert main(["symmetries", "--equation", "N_uu = Theta(u)", "--vars", "u", "phi",
+                 "--fields", "Theta(phi)", "N(u,phi)"]) == 2
+    assert "Theta(u)" in capsys.readouterr().err

@@ -97,8 +97,14 @@ def test_fields_with_their_own_arguments():
     jet = JetSpace([uu, phi], decl)
     e = parse_expression("N_u_phi + Theta_phi*N(u, phi)", jet)
     assert e == jet.coord("N", (uu, phi)) + jet.coord("Theta", phi) * jet.coord("N")
+    assert parse_expression("N_uu + N_uphi", jet) == jet.coord("N", (uu, uu)) + \
+        jet.coord("N", (uu, phi))
     with pytest.raises(ParseError, match="Theta does not depend on u"):
         parse_expression("Theta_u", jet)
+    amb = JetSpace(sp.symbols("a ab b"), ["f"])
+    with pytest.raises(ParseError, match="ambiguous"):
+        parse_expression("f_ab", amb)
+    assert parse_expression("f_a_b", amb) == amb.coord("f", sp.symbols("a b"))
     with pytest.raises(ParseError, match=r"N\(u\)"):
         parse_expression("N(u)", jet)
     with pytest.raises(ParseError, match="undeclared variable"):
