@@ -21,7 +21,7 @@ from .determining import UnsolvedSystemError
 from .jets import JetSpace, PDESystem
 from .noether import NotConservedError, conservation_law_flux, family_current, noether_current
 from .parsing import ParseError, parse_equation, parse_expression, parse_field_declarations
-from .symmetries import lie_point_symmetries, variational_symmetries
+from .symmetries import _short, lie_point_symmetries, variational_symmetries
 
 
 def register(subparsers):
@@ -83,7 +83,7 @@ def run(args, out=None) -> int:
                 print(f"  v{k + 1}: {comps}", file=out)
             for k in range(len(alg.families)):
                 cur = family_current(alg, k, L)
-                comps = ", ".join(f"P^{x} = {sp.sstr(sp.factor_terms(p))}"
+                comps = ", ".join(f"P^{x} = {sp.sstr(sp.factor_terms(_short(p)))}"
                                   for x, p in cur.components.items())
                 print(f"  family {k + 1}: {comps}", file=out)
         if args.latex:

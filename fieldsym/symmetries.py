@@ -263,8 +263,9 @@ class SymmetryAlgebra:
         for k, v in enumerate(self.basis):
             lines.append(f"  v{k + 1} = {v}" + (self._B_text(self.B[k], False) if self.B else ""))
         for k, (v, B, funcs, conds) in enumerate(self.families):
-            cond = "; ".join(f"{sp.sstr(c)} = 0" for c in conds) or "none"
-            lines.append(f"  family {k + 1}: {v}{self._B_text(B, False)}   "
+            cond = "; ".join(f"{sp.sstr(_short(c))} = 0" for c in conds) or "none"
+            Bs = {x: _short(b) for x, b in B.items()}
+            lines.append(f"  family {k + 1}: {v.map(_short)}{self._B_text(Bs, False)}   "
                          f"[{', '.join(map(str, funcs))} arbitrary with: {cond}]")
         if self.basis:
             lines.append("commutators [v_i, v_j]:")
@@ -310,6 +311,17 @@ def _normalize(vf: VectorField, B: dict, variables):
             for c in comps for k in range(len(sp.Add.make_args(sp.expand(c))))]
     scale *= sp.ilcm(*dens) if len(dens) > 1 else dens[0]
     return vf.map(lambda e: sp.expand(scale * e)), {x: sp.expand(scale * b) for x, b in B.items()}
+
+
+def _short(expr):
+    """Display form: ``Derivative(f(x, t), x, x)`` -> ``f_xx`` (text output only)."""
+    rep = {}
+    for d in sp.sympify(expr).atoms(sp.Derivative):
+        names = [str(v) for v, k in d.variable_count for _ in range(k)]
+        sep = "" if all(len(n) == 1 for n in names) else "_"
+        head = d.expr.func.__name__ if hasattr(d.expr, "func") else str(d.expr)
+        rep[d] = sp.Symbol(f"{head}_{sep.join(names)}")
+    return sp.sympify(expr).xreplace(rep)
 
 
 def _assemble(jet, kind, v, B, solution: LinearPDESolution):
