@@ -1,5 +1,6 @@
 """nets: torch modules on liegeom — equilibrium propagation and frame averaging."""
 
+from . import ep
 from .frames import (
     AffineFrame,
     FrameAveraging,
@@ -14,3 +15,4 @@ __version__ = "0.1.0"
 __all__: list[str] = []
 __all__ += ["FrameAveraging", "FrameDegeneracyWarning", "OrthogonalFrame", "AffineFrame",
             "PermutationFrame", "EGNN", "fa_gnn"]
+__all__ += ["ep"]

@@ -1,9 +1,16 @@
 """Data sets for the nets experiments: generated here or read from files the user provides."""
 
+from .digits import DigitsSplit, load_digits_split
+from .mnist import load_fashion_mnist, load_idx, load_mnist
 from .nbody import NBodyData, NBodyParams, load_nbody
 
 __all__ = [
     "NBodyParams",
     "NBodyData",
     "load_nbody",
+    "DigitsSplit",
+    "load_digits_split",
+    "load_fashion_mnist",
+    "load_idx",
+    "load_mnist",
 ]
