@@ -12,6 +12,7 @@ from .noether import (
     NotConservedError,
     conservation_law_flux,
     conserved_currents,
+    conserved_densities,
     family_current,
     is_conserved,
     noether_current,
@@ -42,6 +43,7 @@ __all__ += [
     "lie_point_symmetries", "variational_symmetries", "is_point_symmetry", "variational_defect",
     "span_contains", "same_span", "Current", "NotConservedError", "noether_current",
     "conserved_currents", "family_current", "is_conserved", "conservation_law_flux",
+    "conserved_densities",
     "ParseError", "parse_expression", "parse_equation",
 ]
 

@@ -41,6 +41,7 @@ __all__ = [
     "family_current",
     "is_conserved",
     "conservation_law_flux",
+    "conserved_densities",
 ]
 
 
@@ -236,3 +237,64 @@ def conservation_law_flux(density, system: PDESystem, time) -> dict:
                                     f"{sp.factor(e)} on solutions, expected 0")
     X = divergence_potential(rate, jet, directions=space)
     return {x: sp.expand(-p) for x, p in X.items()}
+
+
+def _linear_rows(exprs, unknowns, split_symbols):
+    """Rows (one per monomial in ``split_symbols``) of the linear map ``unknowns -> exprs``."""
+    rows: dict = {}
+    for e in exprs:
+        e = sp.expand(sp.numer(sp.together(sp.expand(e))))
+        for term in sp.Add.make_args(e):
+            if term == 0:
+                continue
+            coef, mono = term.as_independent(*split_symbols, as_Add=False)
+            rows.setdefault(mono, []).append(coef)
+    M = []
+    for coefs in rows.values():
+        total = sp.expand(sp.Add(*coefs))
+        M.append([total.coeff(c) for c in unknowns])
+    return sp.Matrix(M) if M else sp.zeros(0, len(unknowns))
+
+
+def conserved_densities(candidates, system: PDESystem, time) -> list[tuple[sp.Expr, dict]]:
+    r"""All conserved densities in the span of ``candidates``, modulo trivial ones.
+
+    Solves the linear conditions :math:`E_\alpha(D_t T|_{\text{shell}}) = 0` for
+    :math:`T = \sum_k c_k T_k` (split by jet monomials and explicit variables), removes the
+    trivial densities (:math:`E(T) = 0`, i.e. :math:`T` a spatial divergence), and returns a
+    basis ``[(T, flux), ...]`` with fluxes from :func:`conservation_law_flux`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, t = sp.symbols("x t")
+    >>> jet = JetSpace([x, t], ["u"])
+    >>> u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    >>> burgers = PDESystem(jet, [u_t + u * u_x - jet.coord("u", (x, x))], solve_for=[u_t])
+    >>> [T for T, _ in conserved_densities([u, u**2, u_x**2], burgers, t)]
+    [u]
+    """
+    jet = system.jet
+    cands = [sp.sympify(c) for c in candidates]
+    cs = sp.symbols(f"_k0:{len(cands)}")
+    T = sp.Add(*[c * k for c, k in zip(cs, cands)])
+    rate = system.reduce(jet.D(T, time))
+    split = tuple(jet.independent) + tuple(
+        set().union(*[set(jet.coords_in(e)) for e in [rate] + cands]))
+    E_rate = [e for e in euler_lagrange(rate, jet)]
+    split = tuple(set(split) | set().union(*[set(jet.coords_in(e)) for e in E_rate]))
+    conserved = _linear_rows(E_rate, cs, split).nullspace()
+    E_T = euler_lagrange(T, jet)
+    split_T = tuple(set(split) | set().union(*[set(jet.coords_in(e)) for e in E_T]))
+    trivial = _linear_rows(E_T, cs, split_T).nullspace()
+    basis = sp.Matrix.hstack(*trivial) if trivial else sp.zeros(len(cs), 0)
+    out = []
+    for vec in conserved:
+        trial = sp.Matrix.hstack(basis, vec)
+        if trial.rank() > basis.shape[1]:
+            basis = trial
+            dens = sp.expand(sum(v * c for v, c in zip(vec, cands)))
+            den = sp.ilcm(1, *[sp.fraction(sp.nsimplify(v))[1] for v in vec if v != 0])
+            dens = sp.expand(den * dens)
+            out.append((dens, conservation_law_flux(dens, system, time)))
+    return out

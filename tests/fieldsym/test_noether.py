@@ -10,6 +10,7 @@ from fieldsym.noether import (
     NotConservedError,
     conservation_law_flux,
     conserved_currents,
+    conserved_densities,
     family_current,
     is_conserved,
     noether_current,
@@ -196,3 +197,25 @@ def test_klein_gordon_3p1_solver_finds_poincare_and_its_currents():
     gens = [c.symmetry for c in currents]
     assert span_contains(gens, VectorField(jet, {X[0]: 1}))
     assert span_contains(gens, VectorField(jet, {X[0]: X[1], X[1]: X[0]}))
+
+
+def test_kdv_densities_are_found_in_a_candidate_span_and_u4_is_not():
+    xx = JET.coord("u", (x, x))
+    cands = [u, u**2, xx, u**3, u * xx, u_x**2, JET.coord("u", (x, x, x, x)), u**4, u_x,
+             x * u, t * u**2]
+    found = conserved_densities(cands, KDV, t)
+    assert len(found) == 4  # u, u^2, u^3 - u_x^2/2 and the Galilean x u - 3 t u^2
+    dens = [T for T, _ in found]
+    for T, X in found:
+        assert is_conserved(T, X[x], KDV, t)
+    # modulo trivial densities (E(T) = 0) the span is the literature's
+    for target in [u, u**2, u**3 - u_x**2 / 2, x * u - 3 * t * u**2]:
+        k = sp.symbols("k0:4")
+        diff = target - sum(ki * d for ki, d in zip(k, dens))
+        (E,) = euler_lagrange(sp.expand(diff), JET)
+        coeffs = sp.Poly(sp.expand(E), *JET.coords_in(E), x, t).coeffs() if E != 0 else []
+        assert sp.solve(coeffs, k, dict=True) or E == 0
+    u4 = u**4 - sum(sp.Symbol(f"k{i}") * d for i, d in enumerate(dens))
+    (E,) = euler_lagrange(sp.expand(u4), JET)
+    coeffs = sp.Poly(sp.expand(E), *JET.coords_in(E), x, t).coeffs()
+    assert not sp.solve(coeffs, sp.symbols("k0:4"), dict=True)
