@@ -19,7 +19,13 @@ import sympy as sp
 
 from .determining import UnsolvedSystemError
 from .jets import JetSpace, PDESystem
-from .noether import NotConservedError, conservation_law_flux, family_current, noether_current
+from .noether import (
+    NotConservedError,
+    conservation_law_flux,
+    conserved_densities,
+    family_current,
+    noether_current,
+)
 from .parsing import ParseError, parse_equation, parse_expression, parse_field_declarations
 from .symmetries import _short, lie_point_symmetries, variational_symmetries
 
@@ -122,6 +128,11 @@ def demo(args) -> int:
             lines.append(f"T = {sp.sstr(T)}:  X = {sp.sstr(X)}")
         except NotConservedError as err:
             lines.append(f"T = {sp.sstr(T)}: rejected ({err})")
+    xx = jet.coord("u", (x, x))
+    cands = [u, u**2, xx, u**3, u * xx, u_x**2, u**4, x * u, t * u**2]
+    lines.append(f"# all conserved densities in the span of {cands} (modulo trivial):")
+    for T, X in conserved_densities(cands, kdv, t):
+        lines.append(f"T = {sp.sstr(T)}:  X = {sp.sstr(X[x])}")
     print(f"[fieldsym symmetries] KdV densities done ({time.perf_counter() - t0:.1f} s)")
     tt, m = sp.symbols("t m")
     pj = JetSpace([tt], ["q"])
