@@ -480,7 +480,7 @@ def _escape(label):
         ("^", r"\^{}"),
     ):
         out = out.replace(a, b)
-    return out.replace("->", r"$\to$")
+    return out.replace("->", r"$\to$").replace("calN", r"$\mathcal{N}$")
 
 
 def _tex(e):
