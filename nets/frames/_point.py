@@ -7,6 +7,8 @@ import itertools
 
 import torch
 
+from liegeom._linalg import spd_invsqrt, spd_sqrt
+
 from ._core import FrameSet, check_mode, report
 from ._robust import robust_frame
 
@@ -144,9 +146,9 @@ class OrthogonalFrame(_PointFrame):
     :math:`2^{d-1}` with :math:`\det = +1` for SO(d); with translations the centroid is the
     translation part. Degenerate inputs take the slow path of :mod:`nets.frames._robust`.
 
-    Guarantee
-    ---------
-    Eigenvalues closer than ``rtol * max|λ|`` are treated as tied (default
+    Notes
+    -----
+    Guarantee. Eigenvalues closer than ``rtol * max|λ|`` are treated as tied (default
     ``rtol = eps**(1/3)``: 6e-6 in float64, 5e-3 in float32), so eigenvectors are only used
     where the gap is at least ``rtol * max|λ|`` and their rounding error stays below about
     ``eps / rtol`` (4e-11 in float64). The frame is then exactly equivariant (up to that
@@ -162,6 +164,9 @@ class OrthogonalFrame(_PointFrame):
     nothing (``"ignore"``). ``robust=False`` gives the reference frame (signs only), which is
     not equivariant at tied spectra.
 
+    Gradients with respect to the input flow through the eigenvectors where the spectrum is
+    simple; on the slow path the frame is treated as locally constant (finite gradients).
+
     Parameters
     ----------
     d : int
@@ -170,7 +175,7 @@ class OrthogonalFrame(_PointFrame):
     translations : bool
         E(d) / SE(d): translate by the centroid.
     rtol, max_frame_size, n_null_samples, on_degenerate, robust, generator
-        See Guarantee; ``generator`` drives the sampling in the inexact cases.
+        See Notes; ``generator`` drives the sampling in the inexact cases.
     """
 
     def __init__(self, d: int, *, special: bool = False, translations: bool = False,
@@ -197,9 +202,10 @@ class OrthogonalFrame(_PointFrame):
                         {"linear": rot, "linear_inv": rot.transpose(-1, -2), "shift": shift})
 
 
-def _spd_sqrt_pair(c: torch.Tensor, index: int = 0):
-    """``(C^{1/2}, C^{-1/2})`` of SPD matrices by eigendecomposition; errors if singular."""
-    lam, v = torch.linalg.eigh(c)
+def _spd_sqrt_pair(c: torch.Tensor):
+    """``(C^{1/2}, C^{-1/2})`` of covariance matrices (liegeom's SPD functions, whose gradients
+    stay exact at repeated eigenvalues); a ValueError names the first singular one."""
+    lam = torch.linalg.eigvalsh(c.detach())
     bad = lam[:, 0] <= torch.finfo(c.dtype).eps ** 0.5 * lam[:, -1].abs().clamp_min(
         torch.finfo(c.dtype).tiny)
     if bad.any():
@@ -208,8 +214,7 @@ def _spd_sqrt_pair(c: torch.Tensor, index: int = 0):
             "affine frame needs points that span the space (n >= d + 1 in general position): "
             f"covariance eigenvalues {lam[b].tolist()} at batch index {b}"
         )
-    s = lam.sqrt()
-    return (v * s.unsqueeze(-2)) @ v.transpose(-1, -2), (v / s.unsqueeze(-2)) @ v.transpose(-1, -2)
+    return spd_sqrt(c), spd_invsqrt(c)
 
 
 class AffineFrame(_PointFrame):
@@ -220,7 +225,9 @@ class AffineFrame(_PointFrame):
     :math:`Q = (ACA^T)^{-1/2}AC^{1/2} \in SO(d)` (the polar factor). An SO(d) frame of the
     whitened cloud, built from the fourth moment :math:`\frac1n\sum|y_i|^2 y_i y_i^T` (the
     covariance of :math:`y` is the identity) and refined as in :class:`OrthogonalFrame`, gives
-    the frame elements :math:`g = (C^{1/2}R, \bar x)` with :math:`\det(C^{1/2}R) > 0`.
+    the frame elements :math:`g = (C^{1/2}R, \bar x)` with :math:`\det(C^{1/2}R) > 0`,
+    whose polar factors (:func:`liegeom.decompositions.polar`) are exactly
+    :math:`(C^{1/2}, R)`.
     Equivariance is exact for clouds that span R^d (a ValueError otherwise), with the same
     tie handling and guarantee as :class:`OrthogonalFrame`.
     """

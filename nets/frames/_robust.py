@@ -1,8 +1,8 @@
-"""Frames of one point cloud when the spectrum is degenerate (slow path, one sample at a time).
+r"""Frames of one point cloud when the spectrum is degenerate (slow path, one sample at a time).
 
 The space is split into blocks that are defined equivariantly: eigenspaces of the primary moment
 matrix, refined inside each tied eigenspace by the eigenspaces of higher moments
-:math:`M_k = \\frac1n\\sum_i |p_i|^{2k} p_i p_i^T` restricted to it. A one-dimensional block
+:math:`M_k = \frac1n\sum_i |p_i|^{2k} p_i p_i^T` restricted to it. A one-dimensional block
 contributes its two unit vectors. A block still tied after every moment is spanned by the points'
 projections, and contributes every orthonormal basis that Gram-Schmidt produces from the projected
 points when each next point is one of largest residual norm (all ties kept): a finite set that

@@ -10,7 +10,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from liegeom.decompositions import polar
 from liegeom.testing import assert_equivariant, equivariance_error
+from liegeom.testing.strategies import rotations
 from nets.frames import (
     SE,
     SO,
@@ -69,15 +71,26 @@ def _act_group(g_and_perm, x):
     return torch.gather(x, -2, perm.unsqueeze(-1).expand_as(x)) @ q.transpose(-1, -2) + t
 
 
+def _draw_orthogonal(data, d, batch, dtype, special):
+    """Rotations from liegeom's strategies, times a drawn reflection unless ``special``."""
+    q = data.draw(rotations(d, batch_shape=(batch,), dtype=dtype))
+    if not special:
+        flips = data.draw(st.lists(st.sampled_from([1.0, -1.0]), min_size=batch, max_size=batch))
+        q = q.clone()
+        q[..., 0] *= torch.tensor(flips, dtype=dtype).unsqueeze(-1)
+    return q
+
+
 @FIXTURE_OK
-@given(d=st.integers(2, 4), name=st.sampled_from(sorted(GROUPS)), seed=st.integers(0, 2**16))
-def test_invariance_generic_inputs(dtype, d, name, seed):
+@given(d=st.integers(2, 4), name=st.sampled_from(sorted(GROUPS)), seed=st.integers(0, 2**16),
+       data=st.data())
+def test_invariance_generic_inputs(dtype, d, name, seed, data):
     """f(gX) = f(X) for g in the group and any backbone (a flattening MLP)."""
     gen = torch.Generator().manual_seed(seed)
     group = GROUPS[name](d)
     n, batch = d + 3, 4
     x = torch.randn(batch, n, d, generator=gen, dtype=torch.float64).to(dtype)
-    q = haar(batch, d, gen, dtype, special=group.special)
+    q = _draw_orthogonal(data, d, batch, dtype, group.special)
     t = torch.randn(batch, d, generator=gen, dtype=torch.float64).to(dtype) * group.translations
     fa = FrameAveraging(mlp(n * d, 3, dtype), group)
     with torch.no_grad():
@@ -85,14 +98,15 @@ def test_invariance_generic_inputs(dtype, d, name, seed):
 
 
 @FIXTURE_OK
-@given(d=st.integers(2, 4), name=st.sampled_from(["E", "SE"]), seed=st.integers(0, 2**16))
-def test_equivariance_with_point_permutations(dtype, d, name, seed):
+@given(d=st.integers(2, 4), name=st.sampled_from(["E", "SE"]), seed=st.integers(0, 2**16),
+       data=st.data())
+def test_equivariance_with_point_permutations(dtype, d, name, seed, data):
     """f(P g X) = P g f(X): E(d)/SE(d) point outputs and point permutations together."""
     gen = torch.Generator().manual_seed(seed)
     group = GROUPS[name](d)
     n, batch = 6, 4
     x = torch.randn(batch, n, d, generator=gen, dtype=torch.float64).to(dtype)
-    q = haar(batch, d, gen, dtype, special=group.special)
+    q = _draw_orthogonal(data, d, batch, dtype, group.special)
     t = torch.randn(batch, 1, d, generator=gen, dtype=torch.float64).to(dtype)
     perm = torch.stack([torch.randperm(n, generator=gen) for _ in range(batch)])
     fa = FrameAveraging(PointMLP(d, dtype, d), group, output="equivariant")
@@ -262,13 +276,22 @@ def test_affine_invariance_and_equivariance(dtype, d, seed):
 
 
 def test_affine_frame_elements_and_degenerate_input(generator):
-    """Affine frame elements have det > 0 and map the whitened cloud back; rank-deficient
+    """Affine frame elements g = C^{1/2} R: det > 0, liegeom's polar factors are the covariance
+    square root and a rotation, g^{-1} maps the cloud to identity covariance; rank-deficient
     clouds are rejected with the batch index."""
     x = torch.randn(5, 7, 3, generator=generator, dtype=torch.float64)
     frames = AffineGLPlus(3).frame(x)
-    assert (torch.linalg.det(frames.data["linear"]) > 0).all()
-    eye = torch.eye(3, dtype=torch.float64).expand_as(frames.data["linear"])
-    torch.testing.assert_close(frames.data["linear"] @ frames.data["linear_inv"], eye)
+    lin = frames.data["linear"]
+    assert (torch.linalg.det(lin) > 0).all()
+    eye = torch.eye(3, dtype=torch.float64).expand_as(lin)
+    torch.testing.assert_close(lin @ frames.data["linear_inv"], eye)
+    p, r = polar(lin)
+    centered = x - x.mean(-2, keepdim=True)
+    cov = centered.transpose(-1, -2) @ centered / 7
+    torch.testing.assert_close(p @ p, cov.index_select(0, frames.index))
+    torch.testing.assert_close(torch.linalg.det(r), torch.ones(len(r), dtype=torch.float64))
+    (canon,) = AffineGLPlus(3).canonicalize(frames, x)
+    torch.testing.assert_close(canon.transpose(-1, -2) @ canon / 7, eye)
     flat = x.clone()
     flat[2, :, 2] = 0.0
     with pytest.raises(ValueError, match="batch index 2"):
