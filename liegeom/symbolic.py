@@ -49,6 +49,7 @@ __all__ = [
     "modular_function",
     "lebesgue_density",
     "lambdify_torch",
+    "lambdify_matrix_torch",
     "log_density_torch",
     "latex",
     "sl2_kan",
@@ -441,6 +442,18 @@ def lambdify_torch(expr: sp.Expr, params: Sequence[sp.Symbol]) -> Callable[..., 
         ref = torch.broadcast_tensors(*tensors)[0]
         out = fn(*tensors)
         return torch.as_tensor(out, dtype=ref.dtype, device=ref.device).expand(ref.shape)
+
+    return wrapped
+
+
+def lambdify_matrix_torch(matrix, params) -> Callable[..., torch.Tensor]:
+    """Lambdify a sympy matrix ``g(q)`` to ``f(*tensors) -> [..., m, m]`` (entries broadcast)."""
+    matrix = sp.Matrix(matrix)
+    entries = [lambdify_torch(e, params) for e in matrix]
+
+    def wrapped(*tensors):
+        vals = torch.stack([f(*tensors) for f in entries], -1)
+        return vals.reshape(*vals.shape[:-1], matrix.rows, matrix.cols)
 
     return wrapped
 
