@@ -19,6 +19,7 @@ from fieldsym import (
     JetSpace,
     PDESystem,
     conservation_law_flux,
+    conserved_densities,
     euler_lagrange,
     lie_point_symmetries,
     noether_current,
@@ -41,6 +42,8 @@ def _timed(fn, repeats):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--heavy", action="store_true",
+                    help="also classify Klein-Gordon in 3+1 (Poincare, ~20-40 s)")
     args = ap.parse_args(argv)
     r = args.repeats
     x, t = sp.symbols("x t")
@@ -60,6 +63,10 @@ def main(argv=None):
     for name, T in [("u", u), ("u^2", u**2), ("u^3 - u_x^2/2", u**3 - u_x**2 / 2),
                     ("u^4 (rejected)", u**4)]:
         rows.append((f"KdV density check {name}", 2.0, lambda T=T: density(T)))
+    xx = jet.coord("u", (x, x))
+    cands = [u, u**2, xx, u**3, u * xx, u_x**2, u**4, x * u, t * u**2]
+    rows.append(("KdV: all conserved densities in a 9-term span", None,
+                 lambda: conserved_densities(cands, kdv, t)))
     rows.append(("KdV: point symmetry classification", None,
                  lambda: lie_point_symmetries(PDESystem(
                      jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))]))))
@@ -81,6 +88,13 @@ def main(argv=None):
                             L_em)
 
     rows.append(("Maxwell: improved energy-momentum tensor", None, maxwell))
+    if args.heavy:
+        kj = JetSpace(X, ["phi"])
+        dk = [kj.coord("phi", v) for v in X]
+        L_kg = (dk[0] ** 2 - dk[1] ** 2 - dk[2] ** 2 - dk[3] ** 2) / 2 \
+            - sp.Symbol("m") ** 2 * kj.coord("phi") ** 2 / 2
+        rows.append(("Klein-Gordon 3+1: variational symmetries (Poincare)", None,
+                     lambda: variational_symmetries(L_kg, kj)))
 
     print("| task | median time [s] | bound [s] | ratio |")
     print("|---|---|---|---|")
