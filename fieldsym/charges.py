@@ -31,7 +31,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .asymptotics import inverse_power_expansion, laurent_coefficients, linearize
+from .asymptotics import laurent_coefficients, linearize
 from .tensors import Metric, _FracEngine
 
 __all__ = [
@@ -143,14 +143,29 @@ def barnich_brandt(metric: Metric, xi, h, mu: int, nu: int, G=None):
     return sqrt_g * k / (16 * sp.pi * G)
 
 
+def _constant_term_at_infinity(expr, r):
+    """r^0 coefficient of a rational function of r expanded at r = oo (exact, from the leading
+    coefficients); ValueError when it grows."""
+    num, den = sp.fraction(sp.cancel(sp.together(expr)))
+    pn, pd = sp.Poly(num, r), sp.Poly(den, r)
+    if pn.is_zero or pn.degree() < pd.degree():
+        return sp.S.Zero
+    if pn.degree() > pd.degree():
+        raise ValueError(
+            f"surface charge diverges as r -> oo: grows like r^{pn.degree() - pd.degree()}"
+        )
+    return sp.cancel(pn.LC() / pd.LC())
+
+
 def charge_density(metric: Metric, xi, h, time: int, radial: int, r, G=None, *, laurent=True):
     r"""Leading :math:`r \to \infty` term of :math:`k^{tr}`: the density to integrate over the
-    angles. Raises ``ValueError`` when growing terms survive (the charge diverges)."""
+    angles. ``laurent=True`` expects a Laurent polynomial in ``r`` (all coefficients kept and
+    checked); otherwise any rational function of ``r``. Raises ``ValueError`` when growing terms
+    survive (the charge diverges)."""
     k = barnich_brandt(metric, xi, h, time, radial, G)
-    if laurent:
-        coeffs = laurent_coefficients(k, r)
-    else:
-        coeffs = {-j: c for j, c in inverse_power_expansion(k, r, 0).items()}
+    if not laurent:
+        return _constant_term_at_infinity(k, r)
+    coeffs = laurent_coefficients(k, r)
     grow = {p: c for p, c in coeffs.items() if p > 0 and sp.simplify(c) != 0}
     if grow:
         raise ValueError(f"surface charge diverges as r -> oo: terms {grow}")
@@ -168,7 +183,7 @@ def surface_charge(metric: Metric, xi, h, time: int, radial: int, r, angles, G=N
     >>> f = 1 - 2 * M / r
     >>> g = Metric(sp.diag(-f, 1 / f, r**2, r**2 * sp.sin(th) ** 2), (t, r, th, ph))
     >>> h = sp.diff(g.g, M) * dM
-    >>> surface_charge(g, [1, 0, 0, 0], h, 0, 1, r, {th: (0, sp.pi), ph: (0, 2 * sp.pi)})
+    >>> surface_charge(g, [1, 0, 0, 0], h, 0, 1, r, {th: (0, sp.pi), ph: (0, 2 * sp.pi)}, G=1)
     delta_M
     """
     dens = charge_density(metric, xi, h, time, radial, r, G, laurent=False)
