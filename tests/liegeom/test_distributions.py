@@ -1,0 +1,138 @@
+"""Distributions: exact log densities w.r.t. Haar, checked by Monte Carlo identities."""
+
+import math
+
+import pytest
+import torch
+
+from liegeom.charts import IwasawaChart, PolarExpChart
+from liegeom.distributions import AffineGaussian, HaarSO, IwasawaGaussian, PolarGaussian
+from liegeom.groups import SL, SO, Affine, GLPlus
+from liegeom.measures import integrate
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _f(g):
+    """Integrable against Haar on GL+(n): decays as g or g^{-1} grows (no K-invariance)."""
+    M = torch.eye(g.shape[-1], dtype=g.dtype) + 0.3 * torch.ones_like(g[0]).triu(1)
+    return torch.exp(-((g - M) ** 2).sum((-2, -1)) - (torch.linalg.inv(g) ** 2).sum((-2, -1)))
+
+
+def _lebesgue_integral(n, m, generator):
+    """∫ f dHaar on GL+(n) by plain Monte Carlo on the entries: Haar = |det g|^{-n} d(entries)
+    (REFERENCES; the E_ij are orthonormal for tr(X^T Y), our normalization). No chart used."""
+    s = 1.2
+    g = s * torch.randn(m, n, n, generator=generator, dtype=torch.float64)
+    det = torch.linalg.det(g)
+    logq = -0.5 * (g / s).pow(2).sum((-2, -1)) - n * n * math.log(s * math.sqrt(2 * math.pi))
+    safe = torch.where((det > 0)[:, None, None], g, torch.eye(n, dtype=g.dtype))
+    w = torch.where(det > 0, _f(safe) * det.abs().clamp_min(1e-300) ** -n * torch.exp(-logq), 0)
+    return float(w.mean()), float(w.std() / math.sqrt(m))
+
+
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("make", [
+    lambda G: PolarGaussian(G, 0.7),
+    lambda G: IwasawaGaussian(G, 0.7),
+    lambda G: PolarGaussian(G, 0.7, truncate=3.0),
+], ids=["polar", "iwasawa", "polar-truncated"])
+def test_weighted_samples_integrate_like_lebesgue_route(n, make, generator):
+    """E_q[f / q] (q w.r.t. Haar) equals ∫ f |det g|^{-n} dg computed without any chart."""
+    ref, ref_se = _lebesgue_integral(n, 200_000, generator)
+    q = make(GLPlus(n))
+    est, se = integrate(_f, GLPlus(n), 40_000, proposal=q, generator=generator)
+    assert abs(est - ref) < 4 * math.hypot(se, ref_se), (est, se, ref, ref_se)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda G: PolarGaussian(G, 0.7), lambda G: IwasawaGaussian(G, 1.0)],
+    ids=["polar", "iwasawa"],
+)
+def test_sl2_exact_integral(make, generator):
+    r"""∫_{SL(2)} e^{-|g|^2} = vol SO(2) ∫_{Sym0} e^{-2cosh 2r} sinh(2r)/(2r) dX = √2 π² e^{-2}
+    (|e^X|^2 = 2 cosh 2r, polar coordinates in the orthonormal Sym0 plane, |X| = √2 r)."""
+    f = lambda g: torch.exp(-(g**2).sum((-2, -1)))
+    est, se = integrate(f, SL(2), 40_000, proposal=make(SL(2)), generator=generator)
+    assert abs(est - math.sqrt(2) * math.pi**2 * math.exp(-2)) < 4 * se
+
+
+def test_affine_left_and_right_densities_match_lebesgue(generator):
+    """Left Haar of R^2 ⋊ GL+(2) is |det A|^{-3} dx dA, right Haar |det A|^{-2} dx dA."""
+    G = Affine(GLPlus(2))
+    q = AffineGaussian(PolarGaussian(GLPlus(2), 0.7), scale=1.0)
+    m = 200_000
+    x = 1.5 * torch.randn(m, 2, generator=generator, dtype=torch.float64)
+    A_ = 1.2 * torch.randn(m, 2, 2, generator=generator, dtype=torch.float64)
+    det = torch.linalg.det(A_)
+    ok = det > 0
+    A_ = torch.where(ok[:, None, None], A_, torch.eye(2, dtype=A_.dtype))
+    logq = (-0.5 * (x / 1.5).pow(2).sum(-1) - 2 * math.log(1.5 * math.sqrt(2 * math.pi))
+            - 0.5 * (A_ / 1.2).pow(2).sum((-2, -1)) - 4 * math.log(1.2 * math.sqrt(2 * math.pi)))
+    f = lambda g: _f(Affine.split(g)[1]) * torch.exp(-(Affine.split(g)[0] - 0.5).pow(2).sum(-1))
+    fx = f(G.join(x, A_))
+    for side, power in (("left", 3), ("right", 2)):
+        w = torch.where(ok, fx * det.abs() ** -power * torch.exp(-logq), 0)
+        ref, ref_se = float(w.mean()), float(w.std() / math.sqrt(m))
+        est, se = integrate(f, G, 40_000, proposal=q, side=side, generator=generator)
+        assert abs(est - ref) < 4 * math.hypot(se, ref_se), (side, est, se, ref, ref_se)
+
+
+def test_haar_so_log_prob_and_samples(generator):
+    q = HaarSO(3)
+    R = q.sample((5, 2), generator=generator)
+    assert R.shape == (5, 2, 3, 3)
+    torch.testing.assert_close(q.log_prob(R), torch.full((5, 2), -math.log(8 * math.pi**2
+                                                                            * 2**1.5),
+                                                         dtype=torch.float64))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
+def test_fixed_sample_mode_is_deterministic(dtype):
+    q = IwasawaGaussian(SL(3), 0.5)
+    a = q.sample_fixed((4,), seed=7, dtype=dtype)
+    b = q.sample_fixed((4,), seed=7, dtype=dtype)
+    c = q.sample_fixed((4,), seed=8, dtype=dtype)
+    assert a.dtype == dtype and a.shape == (4, 3, 3)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert bool(SL(3).belongs(a).all())
+
+
+def test_truncation_bounds_and_zero_density_outside(generator):
+    q = PolarGaussian(GLPlus(2), 0.5, truncate=1.5)
+    g = q.sample((2000,), generator=generator)
+    x = PolarExpChart(GLPlus(2)).to_coords(g)[..., :3]
+    assert float(x.abs().max()) <= 0.75 + 1e-9
+    assert torch.isfinite(q.log_prob(g)).all()
+    far = torch.diag(torch.tensor([math.exp(2.0), 1.0], dtype=torch.float64))
+    assert q.log_prob(far) == -math.inf
+
+
+def test_samples_have_the_stated_gaussian_coordinates(generator):
+    """The non-compact Iwasawa coordinates of samples are N(0, scale^2): first two moments."""
+    q = IwasawaGaussian(GLPlus(3), 0.8)
+    z = IwasawaChart(GLPlus(3)).to_coords(q.sample((20_000,), generator=generator))[..., 3:]
+    assert float(z.mean(0).abs().max()) < 4 * 0.8 / math.sqrt(20_000)
+    torch.testing.assert_close(z.std(0), torch.full((6,), 0.8, dtype=z.dtype), rtol=0.03, atol=0)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="scale > 0"):
+        PolarGaussian(SL(2), scale=0.0)
+    with pytest.raises(ValueError, match="truncate > 0"):
+        PolarGaussian(SL(2), truncate=-1.0)
+    with pytest.raises(ValueError, match="GLPlus\\(n\\) and SL\\(n\\)"):
+        IwasawaGaussian(SO(3))
+    with pytest.raises(ValueError, match="shape"):
+        PolarGaussian(SL(2)).log_prob(torch.eye(3, dtype=torch.float64))
+    with pytest.raises(ValueError, match="PolarGaussian or IwasawaGaussian"):
+        AffineGaussian(HaarSO(2))
+    with pytest.raises(ValueError, match="side must be"):
+        AffineGaussian(PolarGaussian(SL(2))).log_prob(torch.eye(3, dtype=torch.float64),
+                                                     side="top")
