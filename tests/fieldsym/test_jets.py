@@ -29,19 +29,19 @@ def jet_polynomials(draw, symbols=tuple(BASE), max_terms=4, max_degree=2):
     return sp.Add(*[c * sp.Mul(*m) for c, m in terms])
 
 
-@settings(max_examples=scaled(20))
+@settings(max_examples=scaled(12))
 @given(jet_polynomials())
 def test_total_derivatives_commute(f):
     assert sp.expand(JET.D(f, x, t) - JET.D(f, t, x)) == 0
 
 
-@settings(max_examples=scaled(20))
+@settings(max_examples=scaled(12))
 @given(jet_polynomials(), jet_polynomials())
 def test_total_derivative_is_a_derivation(f, g):
     assert sp.expand(JET.D(f * g, x) - JET.D(f, x) * g - f * JET.D(g, x)) == 0
 
 
-@settings(max_examples=scaled(20))
+@settings(max_examples=scaled(12))
 @given(jet_polynomials())
 def test_total_derivative_is_sympy_chain_rule(f):
     # independent route: differentiate u(x, t) with sympy and translate back
@@ -51,7 +51,7 @@ def test_total_derivative_is_sympy_chain_rule(f):
     assert sp.expand(lhs - rhs) == 0
 
 
-@settings(max_examples=scaled(20))
+@settings(max_examples=scaled(12))
 @given(jet_polynomials())
 def test_derivative_objects_round_trip(f):
     assert sp.expand(JET.from_derivatives(JET.to_derivatives(f)) - f) == 0
@@ -90,7 +90,7 @@ def test_bad_declarations_name_the_term():
         JetSpace([1.5], ["u"])
 
 
-@settings(max_examples=scaled(20))
+@settings(max_examples=scaled(12))
 @given(st.integers(1, 3), st.integers(0, 3), st.integers(0, 2))
 def test_heat_reduction_agrees_with_an_exact_solution(k, i, j):
     jet = JetSpace([x, t], ["u"])
