@@ -214,7 +214,7 @@ def _degeneracy_table(dtype=torch.float64) -> list[dict]:
         row = {"input": name}
         for label, group in (("O(3) robust", O(3, on_degenerate="ignore")),
                              ("SO(3) robust", SO(3, on_degenerate="ignore")),
-                             ("O(3) reference", O(3, robust=False))):
+                             ("O(3) reference", O(3, robust=False, on_degenerate="ignore"))):
             fa = FrameAveraging(mlp, group)
             xs = x.unsqueeze(0) @ q.transpose(-1, -2)
             with torch.no_grad():
@@ -237,15 +237,21 @@ def demo(args) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FrameDegeneracyWarning)
         rows = _degeneracy_table()
+    labels = ("O(3) robust", "SO(3) robust", "O(3) reference")
+    table = ["| input | " + " | ".join(f"{lab}: size, exact, error" for lab in labels) + " |",
+             "|---|" + "---|" * len(labels)]
     for row in rows:
-        print("  " + ", ".join(f"{k}={v:.1e}" if isinstance(v, float) else f"{k}={v}"
-                               for k, v in row.items()))
-    sizes = (100, 50, 50) if quick else (600, 300, 300)
+        cells = [f"{row[f'{lab}: frame size']}, {'yes' if row[f'{lab}: exact'] else 'no'}, "
+                 f"{row[f'{lab}: max invariance error']:.1e}" for lab in labels]
+        table.append(f"| {row['input']} | " + " | ".join(cells) + " |")
+    print("\n".join(table))
+    (out / "degenerate_inputs.md").write_text("\n".join(table) + "\n")
+    sizes = (100, 50, 50) if quick else (400, 200, 200)
     params = NBodyParams(n_train=sizes[0], n_val=sizes[1], n_test=sizes[2], seed=1)
     print(f"== n-body: {sizes[0]}/{sizes[1]}/{sizes[2]} simulations ==", flush=True)
     data = load_nbody(params, use_cache=False)
     print("  generator:", json.dumps(data.stats))
-    epochs = {"fa-gnn": 1 if quick else 15, "egnn": 2 if quick else 40}
+    epochs = {"fa-gnn": 1 if quick else 10, "egnn": 2 if quick else 30}
     results = {}
     for name in ("fa-gnn", "egnn"):
         m = train_nbody(name, data, epochs=epochs[name], eval_every=1, hidden=32 if quick else 64,

@@ -86,6 +86,10 @@ class _PointFrame:
         sizes = torch.full((bsz,), signs.shape[0], dtype=torch.long, device=p.device)
         exact = torch.ones(bsz, dtype=torch.bool, device=p.device)
         problems = []
+        if not self.robust:  # the reference frame: detect what it gets wrong, change nothing
+            for b in (tied | null).nonzero().squeeze(-1).tolist():
+                exact[b] = False
+                problems.append(f"batch index {b}: tied spectrum, reference frame (robust=False)")
         ks = [k0, k0 + 1, k0 + 2]
         pieces_r, pieces_i = [rot], [index]
         for b in slow.nonzero().squeeze(-1).tolist():
@@ -162,7 +166,7 @@ class OrthogonalFrame(_PointFrame):
     subsampled frames are flagged in ``FrameSet.exact`` and reported by a
     :class:`FrameDegeneracyWarning` (``on_degenerate="warn"``), an error (``"raise"``) or
     nothing (``"ignore"``). ``robust=False`` gives the reference frame (signs only), which is
-    not equivariant at tied spectra.
+    not equivariant at tied spectra; such inputs are still detected and reported.
 
     Gradients with respect to the input flow through the eigenvectors where the spectrum is
     simple; on the slow path the frame is treated as locally constant (finite gradients).
