@@ -137,7 +137,7 @@ def results_table(folder: Path) -> str:
     for name, mse in PUBLISHED_MSE.items():
         m = ours.get(name)
         ours_s = f"{m['test_mse']:.4f}" if m else "—"
-        budget = (f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min CPU "
+        budget = (f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min wall on CPU "
                   f"({m['torch_threads']} thread), n_train={m['n_train']}") if m else "—"
         lines.append(f"| {name} | {mse:.4f} | {ours_s} | {budget} |")
     return "\n".join(lines) + "\n"

@@ -257,6 +257,10 @@ def _statistics(sim: dict, params: NBodyParams) -> dict:
         "energy_drift_rel_median": q(drift, 0.5),
         "energy_drift_rel_p90": q(drift, 0.9),
         "energy_drift_rel_max": float(drift.max()),
+        "energy_drift_rel_median_unclipped": q(drift[clean], 0.5),
+        "energy_drift_rel_p90_unclipped": q(drift[clean], 0.9),
+        "clipped_component_fraction": float(clips.sum()) / max(
+            clips.numel() * params.n_steps * params.n_particles * params.dim, 1),
         "energy_drift_rel_task_window_median": q(drift_task, 0.5),
         "energy_drift_rel_task_window_p90": q(drift_task, 0.9),
     }
