@@ -163,10 +163,10 @@ def _add_options(p, *, epochs, seeds, hidden):
     p.add_argument("--epochs", type=int, default=epochs)
     p.add_argument("--hidden", type=int, default=hidden, help="hidden layer width")
     p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=5e-3, help="Adam learning rate")
+    p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate")
     p.add_argument("--clip", type=float, default=1.0, help="gradient-norm clip")
-    p.add_argument("--beta", type=float, default=0.1, help="nudge for centred EP")
-    p.add_argument("--homeostasis", type=float, default=1.0, help="homeostasis loss weight")
+    p.add_argument("--beta", type=float, default=0.05, help="nudge for centred EP")
+    p.add_argument("--homeostasis", type=float, default=50.0, help="homeostasis loss weight")
     p.add_argument("--logit-scale", type=float, default=4.0)
     p.add_argument("--dt", type=float, default=0.5, help="solver damping")
     p.add_argument("--tol", type=float, default=1e-6, help="solver tolerance on max |F|")
@@ -180,7 +180,7 @@ def register_train(train_subparsers) -> None:
     """Add ``nets train ep-digits``."""
     p = train_subparsers.add_parser(
         "ep-digits", help="EP with/without weight symmetry and homeostasis vs backprop on digits")
-    _add_options(p, epochs=30, seeds=3, hidden=128)
+    _add_options(p, epochs=12, seeds=3, hidden=128)
     p.set_defaults(func=lambda args: (run_ep_digits(args), 0)[1])
 
 
@@ -190,7 +190,7 @@ def demo(args) -> int:
 
     quick = getattr(args, "quick", False)
     p = argparse.ArgumentParser()
-    _add_options(p, epochs=2 if quick else 12, seeds=1, hidden=32 if quick else 64)
+    _add_options(p, epochs=2 if quick else 6, seeds=1, hidden=32 if quick else 64)
     ns = p.parse_args(["--out", args.out, "--no-progress"])
     ns.subdir = "demo"
     if quick:

@@ -114,13 +114,12 @@ def exact_error_vector(net: EPNetwork, x: Tensor, y: Tensor, u0: Tensor,
                        config: SolverConfig | None = None) -> Tensor:
     r"""Exact :math:`\delta = -du^*/d\beta|_0 = -J^{-1}g` by forward mode: the tangent of the
     damped dynamics, :math:`\delta \leftarrow \delta + \Delta t (J\delta + g)`, with
-    :math:`J\delta` from ``torch.func.jvp``."""
-    f = _field_at(net, x)
+    :math:`J\delta` from forward-mode AD (:meth:`EPNetwork.jvp`)."""
     g = net.loss_grad(u0, y).detach()
     u0 = u0.detach()
 
     def tangent(d):
-        return torch.func.jvp(f, (u0,), (d,))[1] + g
+        return net.jvp(u0, x, d) + g
 
     return solve_fixed_point(tangent, torch.zeros_like(u0), config).u
 

@@ -52,9 +52,8 @@ def homeostasis_samples(net: EPNetwork, x: Tensor, u: Tensor, n_samples: int = 1
     u = u.detach().expand(n_samples, *u.shape).contiguous()
     xs = x.expand(n_samples, *x.shape)
     eps = torch.randn(u.shape, generator=generator, dtype=u.dtype, device=u.device)
-    f = lambda v: net.field(v, xs)
-    _, je = torch.func.jvp(f, (u,), (eps,))
-    _, jje = torch.func.jvp(f, (u,), (je,))
+    je = net.jvp(u, xs, eps)
+    jje = net.jvp(u, xs, je)
     return ((je * je).sum(-1) - (eps * jje).sum(-1)) / net.state_size
 
 
@@ -72,8 +71,8 @@ def jacobian(net: EPNetwork, x: Tensor, u: Tensor) -> Tensor:
     u = u.detach()
     basis = torch.eye(n, dtype=u.dtype, device=u.device)
     basis = basis.reshape(n, *([1] * (u.dim() - 1)), n).expand(n, *u.shape)
-    cols = torch.func.jvp(lambda v: net.field(v, x.expand(n, *x.shape)),
-                          (u.expand(n, *u.shape).contiguous(),), (basis.contiguous(),))[1]
+    cols = net.jvp(u.expand(n, *u.shape).contiguous(), x.expand(n, *x.shape),
+                   basis.contiguous())
     return cols.movedim(0, -1)
 
 

@@ -33,6 +33,7 @@ import math
 from collections.abc import Sequence
 
 import torch
+import torch.autograd.forward_ad as fwad
 import torch.nn.functional as nnf
 from torch import Tensor, nn
 
@@ -304,6 +305,13 @@ class EPNetwork(nn.Module):
         if isinstance(beta, Tensor) or beta != 0:
             f = f - beta * self.loss_grad(u, y)
         return f
+
+    def jvp(self, u: Tensor, x: Tensor, v: Tensor) -> Tensor:
+        r"""Forward-mode product :math:`J v = (\partial F/\partial u)\,v` at ``u`` (no nudge),
+        ``shape=[..., n]``; differentiable with respect to the parameters."""
+        with fwad.dual_level():
+            out = self.field(fwad.make_dual(u, v), x)
+            return fwad.unpack_dual(out).tangent
 
     def energy(self, u: Tensor, x: Tensor) -> Tensor:
         """Energy per sample, ``shape=[...]``; defined only for symmetric networks."""

@@ -174,14 +174,14 @@ def train(model: nn.Module, data, config: TrainConfig, estimator=None,
                     _set_grads(params, torch.autograd.grad(config.homeostasis * h, params,
                                                            allow_unused=True,
                                                            materialize_grads=True))
-                    homeo_sum += float(h)
+                    homeo_sum += float(h.detach())
             else:
                 loss = nnf.cross_entropy(model(x), y)
                 loss.backward()
             if config.clip is not None:
                 nn.utils.clip_grad_norm_(params, config.clip)
             opt.step()
-            loss_sum += float(loss)
+            loss_sum += float(loss.detach())
             batches += 1
         seconds = time.perf_counter() - t0
         record = {
