@@ -209,6 +209,22 @@ def test_tied_spectra_give_the_symmetry_group_and_stay_exact(cloud, sizes, refer
         assert float(spread.abs().max()) > 1e-4
 
 
+def test_partially_tied_spectrum_mixes_sign_and_point_blocks(generator):
+    """A regular pentagon plus two points on its axis: one simple eigenvalue (signs) and a tied
+    pair (Gram-Schmidt on the pentagon); the frame is exact under rotations and reflections."""
+    k = torch.arange(5, dtype=torch.float64) * 2 * math.pi / 5
+    ring = torch.stack([torch.cos(k), torch.sin(k), torch.zeros(5, dtype=torch.float64)], -1)
+    top = torch.cat([ring, torch.tensor([[0, 0, 2.0], [0, 0, -1.0]], dtype=torch.float64)])
+    q = haar(12, 3, generator, torch.float64)
+    backbone = mlp(21, 2, torch.float64)
+    fa = FrameAveraging(backbone, O(3))
+    with torch.no_grad():
+        base = fa(top[None])
+        assert fa.last_frame.sizes.tolist() == [2 * 5 * 2] and bool(fa.last_frame.exact[0])
+        torch.testing.assert_close(fa(_rotate_all(top, q)), base.expand(12, -1), rtol=0,
+                                   atol=1e-10)
+
+
 def test_near_degenerate_spectrum_is_exact(generator):
     """An octahedron perturbed by 1e-11: eigenvectors are ill-conditioned (error ~ eps / gap),
     the frame treats the cluster as tied and stays exact to 1e-10; the reference does not."""
