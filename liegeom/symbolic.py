@@ -203,7 +203,6 @@ def _forms_and_pivots(g, params, basis, side, seed):
     if basis is None:
         return om, piv, None
     B = _basis_matrix(basis, m, d)
-    bpiv = _pivots(B, {}, d)
     num_om, num_b = _numeric(om, point), _numeric(B, {})
     joint = _rank([rb + ro for rb, ro in zip(num_b, num_om)])
     if _rank(num_b) < d or joint > d:
@@ -211,6 +210,7 @@ def _forms_and_pivots(g, params, basis, side, seed):
             f"expected a basis of the group's Lie algebra: the basis has rank {_rank(num_b)} "
             f"(need {d}) and the Maurer-Cartan forms span rank {joint} together with it"
         )
+    bpiv = _pivots(B, {}, d)
     return om, bpiv, B
 
 
@@ -247,6 +247,12 @@ def haar_density(
     -------
     sympy.Expr
     """
+    simp = simplify or default_simplify
+    return simp(sp.Abs(simp(_signed_density(g, params, basis, side, normalization, seed))))
+
+
+def _signed_density(g, params, basis, side, normalization, seed):
+    """``det C`` (signed, reduced, not simplified)."""
     if normalization not in ("basis", "frobenius"):
         raise ValueError(f"normalization must be 'basis' or 'frobenius', got {normalization!r}")
     if normalization == "frobenius" and basis is None:
@@ -258,8 +264,7 @@ def haar_density(
         det = det / bsub.det()
         if normalization == "frobenius":
             det = det * sp.sqrt((B.T * B).det())
-    simp = simplify or default_simplify
-    return simp(sp.Abs(simp(det)))
+    return det
 
 
 def modular_function(g, params, *, basis=None, simplify: Simplifier | None = None) -> sp.Expr:
@@ -268,9 +273,10 @@ def modular_function(g, params, *, basis=None, simplify: Simplifier | None = Non
     Convention :math:`d\mu_L(gh) = \Delta(h)\, d\mu_L(g)`; :math:`\Delta \equiv 1` for a
     unimodular group.
     """
-    left = haar_density(g, params, basis=basis, side="left", simplify=lambda e: e)
-    right = haar_density(g, params, basis=basis, side="right", simplify=lambda e: e)
-    return (simplify or default_simplify)(left / right)
+    left = _signed_density(g, params, basis, "left", "basis", 0)
+    right = _signed_density(g, params, basis, "right", "basis", 0)
+    simp = simplify or default_simplify
+    return simp(sp.Abs(simp(_reduce(left / right))))
 
 
 def lebesgue_density(g, params, *, simplify: Simplifier | None = None) -> sp.Expr:
@@ -434,7 +440,8 @@ def lambdify_torch(expr: sp.Expr, params: Sequence[sp.Symbol]) -> Callable[..., 
     >>> f(torch.zeros(2, dtype=torch.float64))
     tensor([1., 1.], dtype=torch.float64)
     """
-    fn = sp.lambdify(list(params), expr, modules="torch")
+    # constants such as log(2) become floats: torch functions reject Python numbers
+    fn = sp.lambdify(list(params), sp.sympify(expr).evalf(17), modules=[_torch_namespace()])
 
     def wrapped(*tensors):
         if len(tensors) != len(params):
@@ -458,9 +465,38 @@ def lambdify_matrix_torch(matrix, params) -> Callable[..., torch.Tensor]:
     return wrapped
 
 
+_logsinh = sp.Function("logsinh")  # log|sinh u|
+_logcosh = sp.Function("logcosh")
+
+
+def _torch_logsinh(u):
+    a = u.abs()
+    return a + torch.log(-torch.expm1(-2 * a)) - math.log(2)
+
+
+def _torch_logcosh(u):
+    a = u.abs()
+    return a + torch.log1p(torch.exp(-2 * a)) - math.log(2)
+
+
+def _torch_namespace() -> dict:
+    names = ("exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sqrt", "abs", "atan2",
+             "arccos", "arcsin", "arctan")
+    ns = {name: getattr(torch, name) for name in names}
+    ns.update(acos=torch.arccos, asin=torch.arcsin, atan=torch.arctan, Abs=torch.abs,
+              logsinh=_torch_logsinh, logcosh=_torch_logcosh)
+    return ns
+
+
 def log_density_torch(expr: sp.Expr, params) -> Callable[..., torch.Tensor]:
-    """Lambdify ``log(expr)`` (expanded, so exponentials do not overflow)."""
-    return lambdify_torch(sp.expand_log(sp.log(expr), force=True), params)
+    """Lambdify ``log(expr)``: the logarithm is expanded (``log e^u = u``) and ``log sinh``,
+    ``log cosh`` are evaluated stably, so large coordinates do not overflow."""
+    out = sp.expand_log(sp.log(expr), force=True)
+    out = out.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.sinh),
+                      lambda e: _logsinh(e.args[0].args[0]))
+    out = out.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.cosh),
+                      lambda e: _logcosh(e.args[0].args[0]))
+    return lambdify_torch(out, params)
 
 
 def latex(expr: sp.Expr) -> str:
