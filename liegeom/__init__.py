@@ -2,6 +2,7 @@
 
 from . import testing
 from ._checks import GroupMembershipError, check_shape
+from .charts import AffineChart, IwasawaChart, KAKChart, PolarChart, PolarExpChart, so_volume
 from .decompositions import (
     iwasawa,
     iwasawa_inverse,
@@ -10,7 +11,9 @@ from .decompositions import (
     polar,
     polar_inverse,
 )
+from .distributions import AffineGaussian, HaarSO, IwasawaGaussian, PolarGaussian
 from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N, act_image
+from .measures import integrate, modular_function
 from .sampling import haar_so
 
 __version__ = "0.1.0"
@@ -19,3 +22,6 @@ __all__ = ["testing"]
 __all__ += ["GroupMembershipError", "check_shape", "MatrixGroup", "GLPlus", "SL", "SO", "SPD"]
 __all__ += ["A", "N", "Affine", "act_image", "haar_so"]
 __all__ += ["polar", "polar_inverse", "iwasawa", "iwasawa_inverse", "kak", "kak_inverse"]
+__all__ += ["PolarExpChart", "PolarChart", "IwasawaChart", "KAKChart", "AffineChart", "so_volume"]
+__all__ += ["PolarGaussian", "IwasawaGaussian", "HaarSO", "AffineGaussian"]
+__all__ += ["integrate", "modular_function"]

@@ -67,6 +67,7 @@ __all__ = [
     "so_volume",
     "log_so_exp_density",
     "autograd_log_haar_density",
+    "law_residual",
 ]
 
 
@@ -463,3 +464,28 @@ def autograd_log_haar_density(chart: Chart, z: torch.Tensor, *, side: str = "lef
         Om = Om.reshape(-1, chart.dim)
         out.append(0.5 * torch.logdet(Om.mT @ Om))
     return torch.stack(out).reshape(z.shape[:-1])
+
+
+def law_residual(chart: Chart, z: torch.Tensor, h: torch.Tensor, *, right: bool = False,
+                 side: str | None = None) -> float:
+    r"""Residual of the invariance law at one point ``z`` (shape ``[dim]``), translation by ``h``.
+
+    With :math:`z'` the coordinates of :math:`h\,g(z)` (or :math:`g(z)\,h` if ``right``),
+    returns :math:`|\log\rho(z') + \log|\det \partial z'/\partial z| - \log\rho(z)
+    - \log\Delta|`, where :math:`\Delta = \Delta(h)` for the left density of an affine chart
+    under right translation and 1 otherwise. The Jacobian is
+    :func:`torch.autograd.functional.jacobian`.
+    """
+    check_shape(z, [chart.dim], f"a single {type(chart).__name__} coordinate vector")
+
+    def moved(zz):
+        g = chart.from_coords(zz)
+        return chart.to_coords(g @ h if right else h @ g)
+
+    kw = {} if side is None else {"side": side}
+    J = torch.autograd.functional.jacobian(moved, z)
+    out = chart.log_haar_density(moved(z), **kw) + torch.linalg.slogdet(J)[1]
+    out = out - chart.log_haar_density(z, **kw)
+    if isinstance(chart, AffineChart) and right and side != "right":
+        out = out + torch.logdet(Affine.split(h)[1])  # log Δ(h) = -log det A_h
+    return float(out.abs())

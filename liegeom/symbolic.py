@@ -57,6 +57,8 @@ __all__ = [
     "sl2_kak",
     "sl2_exp",
     "glp2_polar",
+    "glp2_kan",
+    "glp2_kak",
     "glp_entries",
     "affine_entries",
     "so3_euler",
@@ -519,6 +521,10 @@ def _sl2_basis() -> tuple:
     return (_unit(2, 0, 1), _unit(2, 1, 0), sp.diag(1, -1))
 
 
+def _gl2_basis() -> tuple:
+    return tuple(_unit(2, i, j) for i in range(2) for j in range(2))
+
+
 def sl2_kan() -> Parametrization:
     r"""SL(2) Iwasawa ``g = k(theta) diag(e^t, e^-t) n(x)``; literature: :math:`e^{2t}`."""
     th, t, x = sp.symbols("theta t x", real=True)
@@ -565,6 +571,22 @@ def glp2_polar() -> Parametrization:
     p12, th = sp.symbols("p12 theta", real=True)
     P = sp.Matrix([[p11, p12], [p12, p22]])
     return Parametrization("GL+(2) polar", P * _rot(th), (p11, p12, p22, th), None, "P SPD")
+
+
+def glp2_kan() -> Parametrization:
+    r"""GL+(2) Iwasawa ``g = k(theta) diag(e^{h1}, e^{h2}) n(x)``; literature
+    :math:`a^{2\rho} = e^{h_1 - h_2}`."""
+    th, h1, h2, x = sp.symbols("theta h1 h2 x", real=True)
+    g = _rot(th) * sp.diag(sp.exp(h1), sp.exp(h2)) * sp.Matrix([[1, x], [0, 1]])
+    return Parametrization("GL+(2) KAN", g, (th, h1, h2, x), _gl2_basis(), "theta in [0, 2pi)")
+
+
+def glp2_kak() -> Parametrization:
+    r"""GL+(2) Cartan ``g = k(phi) diag(e^{h1}, e^{h2}) k(psi)``, ``h1 > h2``; literature
+    ∝ :math:`\sinh(h_1 - h_2)`."""
+    phi, psi, h1, h2 = sp.symbols("phi psi h1 h2", real=True)
+    g = _rot(phi) * sp.diag(sp.exp(h1), sp.exp(h2)) * _rot(psi)
+    return Parametrization("GL+(2) KAK", g, (phi, h1, h2, psi), _gl2_basis(), "h1 > h2")
 
 
 def glp_entries(n: int = 2) -> Parametrization:
