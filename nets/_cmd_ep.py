@@ -190,7 +190,7 @@ def demo(args) -> int:
 
     quick = getattr(args, "quick", False)
     p = argparse.ArgumentParser()
-    _add_options(p, epochs=2 if quick else 6, seeds=1, hidden=32 if quick else 64)
+    _add_options(p, epochs=2 if quick else 12, seeds=1, hidden=32 if quick else 64)
     ns = p.parse_args(["--out", args.out, "--no-progress"])
     ns.subdir = "demo"
     if quick:
