@@ -147,11 +147,19 @@ def _eigh3(S: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     iso = p <= 4 * _eps(S.dtype)
     U = torch.where(iso[..., None, None], eye, U)
     L = torch.where(iso[..., None], q[..., None].expand_as(L), L) * mx[..., None]
-    # no eigenvector sign convention is implied; only U diag(L) U^T matters downstream
     return L.to(dt), U.to(dt)
 
 
 def _eigh_detached(S: torch.Tensor, method: str) -> tuple[torch.Tensor, torch.Tensor]:
+    L, U = _eigh_raw(S, method)
+    # sign convention for every method: the largest-magnitude entry of each eigenvector is
+    # positive (continuous away from ties, and identical across methods)
+    k = U.abs().argmax(-2, keepdim=True)
+    sign = torch.where(torch.gather(U, -2, k) < 0, -1.0, 1.0).to(U.dtype)
+    return L, U * sign
+
+
+def _eigh_raw(S: torch.Tensor, method: str) -> tuple[torch.Tensor, torch.Tensor]:
     n = S.shape[-1]
     if method == "auto":
         method = "closed" if n in (2, 3) and S.device.type != "mps" else "lapack"
@@ -185,8 +193,10 @@ def sym_eigh(S: torch.Tensor, *, method: str = "auto") -> tuple[torch.Tensor, to
 
     Notes
     -----
-    Derivatives of ``L`` are exact (``dL_i = u_i^T dS u_i``). Eigenvectors of (numerically)
-    repeated eigenvalues are not unique; there the eigenvector derivative uses
+    Where the eigenvalues are simple, the derivatives are exact (``dL_i = u_i^T dS u_i``).
+    At repeated eigenvalues ``L`` is only directionally differentiable and the returned
+    derivative is that of the chosen eigenbasis; the eigenvectors are not unique there, and
+    the eigenvector derivative uses
     ``1/(λ_j - λ_i)`` only where the gap exceeds ``100 ε`` of the scale and 0 otherwise, which is
     finite and is the derivative of one valid choice of basis. Prefer :func:`sym_funcm`, whose
     derivative is exact at repeated eigenvalues too.
@@ -365,7 +375,13 @@ def _sqrtm_db(X: torch.Tensor, max_iter: int = 60) -> torch.Tensor:
     Y, Z = X, torch.eye(X.shape[-1], dtype=X.dtype, device=X.device).expand_as(X)
     tol = 10 * _eps(X.dtype) * X.shape[-1]
     for _ in range(max_iter):
-        Y, Z = 0.5 * (Y + torch.linalg.inv(Z)), 0.5 * (Z + torch.linalg.inv(Y))
+        try:
+            Y, Z = 0.5 * (Y + torch.linalg.inv(Z)), 0.5 * (Z + torch.linalg.inv(Y))
+        except torch.linalg.LinAlgError as err:
+            raise ArithmeticError(
+                "matrix square root did not converge: a Denman--Beavers iterate became "
+                "singular (an eigenvalue on the closed negative real axis?)"
+            ) from err
         res = (Y @ Y - X).detach().flatten(-2).norm(dim=-1) / X.detach().flatten(-2).norm(dim=-1)
         if bool((res <= tol * 10).all()):
             return Y

@@ -49,6 +49,14 @@ def _eye(n: int, like: torch.Tensor) -> torch.Tensor:
     return torch.eye(n, dtype=like.dtype, device=like.device)
 
 
+def _floor(scale: torch.Tensor) -> torch.Tensor:
+    """``sqrt(eps) * scale``, with scale 1 where it is 0: the margin projections keep inside
+    open sets (det > 0, positive spectrum), so that the zero matrix projects too."""
+    scale = scale.detach()
+    return math.sqrt(torch.finfo(scale.dtype).eps) * torch.where(scale > 0, scale,
+                                                                 torch.ones_like(scale))
+
+
 def _fmt(x: torch.Tensor) -> str:
     return f"{float(x):.6g}"
 
@@ -247,9 +255,14 @@ def _check_principal_log(g: torch.Tensor, name: str) -> None:
         )
 
 
+def _positive_det(g: torch.Tensor) -> torch.Tensor:
+    """``det g > 0``, from the LU sign, which does not underflow for tiny invertible ``g``."""
+    sign, logabs = torch.linalg.slogdet(g.detach())
+    return (sign > 0) & torch.isfinite(logabs)
+
+
 def _det_condition(g, name_expected="det > 0"):
-    d = la.det(g)
-    return (name_expected, lambda idx: f"det = {_fmt(d[idx])}", d > 0)
+    return (name_expected, lambda idx: f"det = {_fmt(la.det(g[idx]))}", _positive_det(g))
 
 
 # --- GL+(n), SL(n) ---------------------------------------------------------------------------
@@ -281,18 +294,20 @@ class GLPlus(MatrixGroup):
         yield _det_condition(g)
 
     def projection(self, M):
-        """``M`` where ``det M > 0``; otherwise the smallest signed singular value of ``M`` is
-        replaced by ``sqrt(eps)`` times the largest (the open set has no nearest point there)."""
+        """``M`` where ``det M > 0``; otherwise the smallest signed singular value of ``M`` (and
+        any singular value below it) is replaced by ``sqrt(eps)`` times the largest (the open
+        set has no nearest point there)."""
         s_ = self.size
         check_shape(M, ["...", s_, s_], f"matrix to project onto {self.name}")
         U, s, V = la.svd(M)
         sign = torch.sign(la.det(U) * la.det(V)).detach()
         last = s[..., -1] * sign
-        floor = math.sqrt(torch.finfo(M.dtype).eps) * s[..., :1].squeeze(-1)
+        floor = _floor(s[..., 0])
         s = torch.cat([s[..., :-1], torch.where(last > 0, last, floor)[..., None]], -1)
+        s = torch.maximum(s, floor[..., None])
         U = torch.cat([U[..., :-1], U[..., -1:] * sign[..., None, None]], -1)
         fixed = (U * s[..., None, :]) @ V.mT
-        return torch.where((la.det(M) > 0)[..., None, None], M, fixed)
+        return torch.where(_positive_det(M)[..., None, None], M, fixed)
 
     def random_point(self, batch_shape=(), *, distribution=None, scale=0.5, generator=None,
                      dtype=torch.float64, device=None):
@@ -348,7 +363,12 @@ class SL(GLPlus):
 
     def _conditions(self, g, atol):
         d = la.det(g)
-        yield ("det = 1", lambda idx: f"det = {_fmt(d[idx])}", (d - 1).abs() <= atol * self.n)
+        # a computed determinant carries a rounding error of order eps * |g|_F^n (Hadamard's
+        # bound on the terms that cancel), so the allowance grows with it
+        with torch.no_grad():
+            hadamard = g.flatten(-2).norm(dim=-1) ** self.n
+        allow = self.n * (atol + 10 * torch.finfo(g.dtype).eps * hadamard)
+        yield ("det = 1", lambda idx: f"det = {_fmt(d[idx])}", (d - 1).abs() <= allow)
 
     def log(self, g):
         X = super().log(g)
@@ -360,8 +380,12 @@ class SL(GLPlus):
         This is the nearest element of SL(n) along the ray through ``M``, not the
         Frobenius-nearest point of SL(n) (which has no closed form); it is the identity on SL(n).
         """
+        # the result does not depend on the scale of M; normalising first avoids det underflow
+        mx = M.detach().abs().flatten(-2).amax(-1)
+        M = M / torch.where(mx > 0, mx, torch.ones_like(mx))[..., None, None]
         P = GLPlus(self.n).projection(M)
-        return P / la.det(P)[..., None, None] ** (1 / self.n)
+        sign, logabs = torch.linalg.slogdet(P)
+        return P * torch.exp(-logabs / self.n)[..., None, None]
 
 
 # --- SO(n) -----------------------------------------------------------------------------------
@@ -446,8 +470,9 @@ class SO(MatrixGroup):
             p = M[..., 0, 0] + M[..., 1, 1]
             q = M[..., 1, 0] - M[..., 0, 1]
             r = torch.hypot(p, q)
-            r = torch.where(r > 0, r, torch.ones_like(r))
-            c = torch.where(r > 0, p / r, torch.ones_like(p))
+            ok = r > 0  # r = 0: every rotation is equally near; return the identity
+            r = torch.where(ok, r, torch.ones_like(r))
+            c = torch.where(ok, p / r, torch.ones_like(p))
             s = q / r
             return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
         U, _, V = la.svd(M)
@@ -554,8 +579,7 @@ class SPD(MatrixGroup):
         closed cone is moved just inside)."""
         check_shape(M, ["...", self.n, self.n], f"matrix to project onto {self.name}")
         L, _ = la.sym_eigh(M.detach())
-        tiny = torch.finfo(M.dtype).tiny
-        floor = math.sqrt(torch.finfo(M.dtype).eps) * L.abs().amax(-1).clamp_min(tiny)
+        floor = _floor(L.abs().amax(-1))
         shift = floor[..., None, None] * _eye(self.n, M)
         relu_d = lambda x: (x > 0).to(x.dtype)
         return la.sym_funcm(la.sym(M) - shift, torch.relu, relu_d) + shift
@@ -605,8 +629,7 @@ class A(MatrixGroup):
     def projection(self, M):
         """Diagonal part, entries floored at ``sqrt(eps)`` times the largest |entry|."""
         d = torch.diagonal(M, dim1=-2, dim2=-1)
-        floor = math.sqrt(torch.finfo(M.dtype).eps) * d.abs().amax(-1, keepdim=True).clamp_min(
-            torch.finfo(M.dtype).tiny)
+        floor = _floor(d.abs().amax(-1, keepdim=True))
         return torch.diag_embed(torch.maximum(d, floor))
 
 

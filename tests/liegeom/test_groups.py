@@ -1,0 +1,291 @@
+"""Group laws for every liegeom group, in float64 and float32, on hypothesis-drawn elements."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from liegeom import GroupMembershipError
+from liegeom.groups import SL, SO, SPD, A, Affine, GLPlus, N, act_image
+from liegeom.testing.strategies import algebra_elements, group_elements
+
+GROUPS = [
+    GLPlus(2), GLPlus(3), SL(2), SL(3), SO(2), SO(3), SO(4), SPD(2), SPD(3), A(3), N(3),
+    Affine(GLPlus(2)), Affine(SL(2)), Affine(SO(3)),
+]
+IDS = [repr(G) for G in GROUPS]
+SHAPES = [(), (1,), (2, 3)]
+# function-scoped fixtures here are immutable values (dtype, tolerances), safe to share
+FEW = settings(max_examples=12, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def close(actual, expected, tol, scale=1.0):
+    torch.testing.assert_close(actual, expected, rtol=tol["rtol"] * scale,
+                               atol=tol["atol"] * scale)
+
+
+def matrices(shape, n):
+    """Arbitrary matrices, entries 0 or 1e-3 <= |x| <= 3 (the projections move singular values
+    by sqrt(eps) of the largest, which must stay a normal float)."""
+    mag = st.floats(1e-3, 3.0, width=64)
+    entry = st.one_of(st.just(0.0), mag, mag.map(lambda x: -x))
+    return arrays("float64", (*shape, n, n), elements=entry).map(torch.from_numpy)
+
+
+@pytest.mark.parametrize("G", GROUPS, ids=IDS)
+def test_structure(G):
+    assert G.basis.shape == (G.dim, G.size, G.size)
+    assert G.basis.dtype == torch.float64
+    # basis linearly independent and each element in the algebra: exp(t B) belongs
+    assert torch.linalg.matrix_rank(G.basis.reshape(G.dim, -1)) == G.dim
+    assert G.belongs(G.exp(0.3 * G.basis)).all()
+    assert hash(G) == hash(type(G)(*[getattr(G, f) for f in G.__dataclass_fields__]))
+    with pytest.raises(AttributeError):
+        G.n = 7  # frozen
+
+
+def test_dims_and_names():
+    assert [GLPlus(3).dim, SL(3).dim, SO(3).dim, SPD(3).dim, A(3).dim, N(3).dim] == [
+        9, 8, 3, 6, 3, 3]
+    assert Affine(SL(2)).dim == 5 and Affine(SL(2)).size == 3
+    assert GLPlus(2) != SL(2) and SL(2) == SL(2)
+    assert {SO(3), SO(3), SO(2)} == {SO(3), SO(2)}
+    assert SO(3).name == "SO(3)" and Affine(GLPlus(2)).name == "R^2 ⋊ GL+(2)"
+
+
+def test_so3_hat_is_cross_product():
+    v, u = torch.tensor([0.3, -1.2, 0.7]), torch.tensor([1.1, 0.4, -2.0])
+    torch.testing.assert_close(SO(3).hat(v) @ u, torch.linalg.cross(v, u))
+
+
+@pytest.mark.parametrize("G", GROUPS, ids=IDS)
+@FEW
+@given(data=st.data())
+def test_group_laws(G, dtype, tol, data):
+    """Axioms, hat/vee, log/exp and projection laws on one drawn batch of any rank."""
+    shape = data.draw(st.sampled_from(SHAPES), label="batch_shape")
+    g = data.draw(group_elements(G, batch_shape=shape, dtype=dtype), label="g")
+    h = data.draw(group_elements(G, batch_shape=shape, dtype=dtype), label="h")
+    k = data.draw(group_elements(G, batch_shape=shape, dtype=dtype), label="k")
+    e = G.identity(shape, dtype=dtype)
+    # group axioms
+    assert G.belongs(g).shape == shape and G.belongs(g).all()
+    close(G.compose(g, G.inverse(g)), e, tol, 10)
+    close(G.compose(G.inverse(g), g), e, tol, 10)
+    close(G.compose(g, e), g, tol)
+    close(G.compose(G.compose(g, h), k), G.compose(g, G.compose(h, k)), tol, 100)
+    assert G.compose(g, h).dtype == dtype
+    # hat and vee are inverse; log inverts exp on coordinates of norm <= 1.5 (eigenvalue
+    # imaginary parts stay inside (-pi, pi)) and exp inverts log
+    X = data.draw(algebra_elements(G, batch_shape=shape, max_norm=1.5, dtype=dtype), label="X")
+    v = G.vee(X)
+    assert v.shape == (*shape, G.dim)
+    close(G.hat(v), X, tol)
+    assert G.belongs(G.exp(X)).all()
+    close(G.log(G.exp(X)), X, tol, 100)
+    g2 = data.draw(group_elements(G, batch_shape=shape, max_norm=1.5, dtype=dtype), label="g2")
+    close(G.exp(G.log(g2)), g2, tol, 100)
+    # projection lands in the group and fixes its elements
+    M = data.draw(matrices(shape, G.size), label="M").to(dtype)
+    if isinstance(G, Affine):
+        M[..., -1, :] = 0
+        M[..., -1, -1] = 1
+    assert G.belongs(G.projection(M)).all()
+    fix = 1e-2 if dtype == torch.float32 else 1e-8
+    torch.testing.assert_close(G.projection(g), g, rtol=fix, atol=fix)
+
+
+@pytest.mark.parametrize("G", [GLPlus(2), SL(3), SPD(3), A(2), Affine(GLPlus(2))],
+                         ids=repr)
+@FEW
+@given(data=st.data())
+def test_exp_log_inverse_ill_conditioned(G, data):
+    g = data.draw(group_elements(G, batch_shape=(2,), ill_conditioned=True))
+    rel = (G.exp(G.log(g)) - g).norm() / g.norm()
+    assert rel < 1e-8
+
+
+@pytest.mark.parametrize("G", [SO(2), SO(3)], ids=repr)
+@FEW
+@given(data=st.data())
+def test_rotation_log_covers_angle_pi(G, data):
+    # the closed forms return a logarithm for every rotation, angle pi included
+    g = data.draw(group_elements(G, batch_shape=(3,), max_norm=math.pi))
+    X = G.log(g)
+    torch.testing.assert_close(G.exp(X), g, rtol=1e-9, atol=1e-9)
+    assert (G.vee(X).norm(dim=-1) <= math.pi + 1e-12).all()
+
+
+def test_so3_log_at_angle_pi_exactly():
+    R = torch.diag(torch.tensor([1.0, -1.0, -1.0], dtype=torch.float64))
+    w = SO(3).vee(SO(3).log(R))
+    torch.testing.assert_close(w.abs(), torch.tensor([math.pi, 0, 0], dtype=torch.float64))
+
+
+@pytest.mark.parametrize("G", [SO(2), SO(3), SO(4), N(3), SPD(3), A(3)], ids=repr)
+@FEW
+@given(data=st.data())
+def test_projection_is_nearest(G, data):
+    M = data.draw(matrices((3,), G.size))
+    g = data.draw(group_elements(G, batch_shape=(3,)))
+    d_proj = (M - G.projection(M)).flatten(-2).norm(dim=-1)
+    d_other = (M - g).flatten(-2).norm(dim=-1)
+    assert (d_proj <= d_other + 1e-6).all()
+
+
+def test_sl_projection_is_identity_on_sl_and_normalises_det():
+    M = torch.tensor([[2.0, 1.0], [0.5, 3.0]], dtype=torch.float64)
+    P = SL(2).projection(M)
+    torch.testing.assert_close(torch.linalg.det(P), torch.tensor(1.0, dtype=torch.float64))
+    torch.testing.assert_close(SL(2).projection(P), P)
+
+
+@pytest.mark.parametrize("G", [GLPlus(2), SO(3), Affine(GLPlus(2)), Affine(SO(3)), N(3)],
+                         ids=repr)
+@FEW
+@given(data=st.data())
+def test_action_is_a_left_action(G, dtype, tol, data):
+    g = data.draw(group_elements(G, batch_shape=(2,), dtype=dtype))
+    h = data.draw(group_elements(G, batch_shape=(2,), dtype=dtype))
+    x = data.draw(arrays("float64", (2, G.n), elements=st.floats(-2, 2, width=64)))
+    x = torch.from_numpy(x).to(dtype)
+    close(G.act(G.compose(g, h), x), G.act(g, G.act(h, x)), tol, 100)
+    close(G.act(G.identity((2,), dtype=dtype), x), x, tol)
+
+
+@FEW
+@given(data=st.data())
+def test_spd_congruence_action(data):
+    S = data.draw(group_elements(SPD(3), batch_shape=(2,)))
+    g = data.draw(group_elements(GLPlus(3), batch_shape=(2,)))
+    h = data.draw(group_elements(GLPlus(3), batch_shape=(2,)))
+    out = SPD(3).act(g, S)
+    assert SPD(3).belongs(out).all()
+    torch.testing.assert_close(SPD(3).act(g @ h, S), SPD(3).act(g, SPD(3).act(h, S)))
+
+
+@FEW
+@given(data=st.data())
+def test_spd_log_euclidean_law_makes_log_a_homomorphism(data):
+    S = data.draw(group_elements(SPD(3), batch_shape=(2,)))
+    T = data.draw(group_elements(SPD(3), batch_shape=(2,)))
+    G = SPD(3)
+    torch.testing.assert_close(G.log(G.compose(S, T)), G.log(S) + G.log(T))
+    torch.testing.assert_close(G.inverse(S), torch.linalg.inv(S))
+
+
+def test_act_image_quarter_turn_and_pixel_shift_are_exact():
+    img = torch.arange(2 * 6 * 6, dtype=torch.float64).reshape(2, 1, 6, 6)
+    R = SO(2).exp(SO(2).hat(torch.tensor([math.pi / 2], dtype=torch.float64)))
+    out = act_image(R, img)
+    # (x right, y down): rotating by +90 degrees in these coordinates turns clockwise on screen
+    torch.testing.assert_close(out, torch.rot90(img, k=-1, dims=(-2, -1)))
+    # translation by one pixel to the right: 2/W in normalised coordinates
+    T = Affine(SO(2)).join(torch.tensor([2 / 6, 0.0], dtype=torch.float64),
+                           torch.eye(2, dtype=torch.float64))
+    shifted = act_image(T, img)
+    torch.testing.assert_close(shifted[..., 1:], img[..., :-1])
+    assert (shifted[..., 0] == 0).all()
+    # homomorphism on exact pixel maps, batch broadcasting over (3, 2)
+    g = Affine(SO(2)).join(torch.zeros(2, dtype=torch.float64), R)
+    lhs = act_image(g @ T, img)
+    rhs = act_image(g, act_image(T, img))
+    torch.testing.assert_close(lhs, rhs)
+    assert act_image(g.expand(3, 1, 3, 3), img).shape == (3, 2, 1, 6, 6)
+
+
+@pytest.mark.parametrize("G", GROUPS, ids=IDS)
+def test_random_point(G, dtype):
+    gen = torch.Generator().manual_seed(0)
+    for shape in SHAPES:
+        g = G.random_point(shape, generator=gen, dtype=dtype)
+        assert g.shape == (*shape, G.size, G.size) and g.dtype == dtype
+        assert G.belongs(g).all()
+    a = G.random_point((3,), generator=torch.Generator().manual_seed(1))
+    b = G.random_point((3,), generator=torch.Generator().manual_seed(1))
+    assert torch.equal(a, b)
+    for dist in G.distributions:
+        assert G.belongs(G.random_point((5,), distribution=dist, generator=gen)).all()
+    with pytest.raises(ValueError, match="unknown distribution"):
+        G.random_point((2,), distribution="cauchy")
+
+
+def test_check_messages_name_group_expected_got_and_index():
+    g = torch.eye(2, dtype=torch.float64).repeat(2, 3, 1, 1)
+    g[1, 2, 0, 0] = -0.5
+    with pytest.raises(GroupMembershipError,
+                       match=r"expected det > 0 for GL\+\(2\), got det = -0.5 at batch index "
+                             r"\(1, 2\)"):
+        GLPlus(2).check(g)
+    with pytest.raises(ValueError, match=r"expected det = 1 for SL\(3\), got det = 8 at batch"):
+        SL(3).check(2 * torch.eye(3))
+    bad = torch.eye(3).repeat(4, 1, 1)
+    bad[3, 1, 1] = float("nan")
+    with pytest.raises(GroupMembershipError, match=r"finite.*batch index \(3,\)"):
+        SO(3).check(bad)
+    with pytest.raises(GroupMembershipError, match=r"shape \[\.\.\., 3, 3\].*got shape \(2, 3\)"):
+        SO(3).check(torch.ones(2, 3))
+    with pytest.raises(GroupMembershipError, match=r"got shape \(4, 4\)"):
+        SO(3).check(torch.eye(4))
+    with pytest.raises(GroupMembershipError, match=r"R\^T R = I for SO\(2\)"):
+        SO(2).check(torch.tensor([[1.0, 1.0], [0.0, 1.0]]))
+    with pytest.raises(GroupMembershipError, match=r"eigenvalues > 0 for SPD\(2\)"):
+        SPD(2).check(torch.diag(torch.tensor([1.0, -1.0])))
+    with pytest.raises(GroupMembershipError, match="unipotent"):
+        N(2).check(torch.eye(2) * 2)
+    with pytest.raises(GroupMembershipError, match="last row"):
+        Affine(SO(2)).check(torch.ones(3, 3))
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        SO(3).check([[1, 0, 0]])
+    with pytest.raises(ValueError, match="integer n >= 2"):
+        SO(1)
+    with pytest.raises(TypeError, match="linear matrix group"):
+        Affine(SPD(2))
+    assert not SO(3).belongs(torch.eye(4)).any()
+
+
+@FEW
+@given(a=st.floats(1.0, 50.0), b=st.floats(-5.0, 5.0))
+def test_sl2_log_raises_where_no_real_log_exists(a, b):
+    # trace = -(a + 1/a) <= -2: eigenvalues -a, -1/a on the negative axis
+    g = torch.tensor([[-a, b], [0.0, -1 / a]], dtype=torch.float64)
+    batch = torch.stack([torch.eye(2, dtype=torch.float64), g])
+    with pytest.raises(GroupMembershipError, match=r"SL\(2\)\.log.*trace = .*batch index \(1,\)"):
+        SL(2).log(batch)
+
+
+def test_glplus3_log_raises_on_negative_eigenvalues():
+    g = torch.diag(torch.tensor([-1.0, -2.0, 3.0], dtype=torch.float64))
+    with pytest.raises(GroupMembershipError, match=r"GL\+\(3\)\.log.*eigenvalues"):
+        GLPlus(3).log(g[None])
+
+
+def _gc(f, x):
+    return torch.autograd.gradcheck(f, (x.clone().requires_grad_(True),), fast_mode=True)
+
+
+@pytest.mark.parametrize("G", [SO(2), SO(3), SO(4), GLPlus(2), SL(3), SPD(3), N(3),
+                               Affine(SO(3))], ids=repr)
+def test_exp_log_gradcheck_at_identity(G):
+    assert _gc(G.exp, torch.zeros(G.size, G.size, dtype=torch.float64) + G.hat(
+        torch.zeros(G.dim, dtype=torch.float64)))
+    assert _gc(G.log, G.identity(dtype=torch.float64))
+
+
+def test_so3_log_gradients_near_pi_and_finite_at_pi():
+    G = SO(3)
+    axis = torch.tensor([0.3, -0.5, 0.8], dtype=torch.float64)
+    axis = axis / axis.norm()
+    for theta in (math.pi - 1e-3, 2.0, 1e-3, 1e-9):
+        R = G.exp(G.hat(theta * axis))
+        assert _gc(G.log, R)
+    R = G.exp(G.hat(math.pi * axis)).requires_grad_(True)
+    (grad,) = torch.autograd.grad(G.log(R).square().sum(), R)
+    assert torch.isfinite(grad).all()
+    assert _gc(G.exp, G.hat(math.pi * axis))

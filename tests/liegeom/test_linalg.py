@@ -1,0 +1,126 @@
+"""Spectral kernels: closed forms agree with LAPACK, matrix functions invert, derivatives exact."""
+
+from __future__ import annotations
+
+import pytest
+import scipy.linalg
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from liegeom import _linalg as la
+from liegeom.groups import SO, GLPlus
+from liegeom.testing.strategies import group_elements, rotations, spd_matrices
+
+FEW = settings(max_examples=10, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@st.composite
+def symmetric_with_clusters(draw, n, shape=(3,)):
+    """Symmetric matrices Q diag(λ) Q^T whose spectrum may repeat exactly or nearly."""
+    Q = draw(rotations(n, batch_shape=shape))
+    base = draw(st.floats(-3, 3))
+    pattern = draw(st.sampled_from(["distinct", "pair", "all", "near"]))
+    lam = torch.tensor([base + k for k in range(n)], dtype=torch.float64)
+    if pattern == "pair":
+        lam[1] = lam[0]
+    elif pattern == "all":
+        lam[:] = base
+    elif pattern == "near":
+        lam[1] = lam[0] + 1e-9
+    return (Q * lam[..., None, :]) @ Q.mT
+
+
+def reconstruct(L, U):
+    return (U * L[..., None, :]) @ U.mT
+
+
+@pytest.mark.parametrize("n", [2, 3])
+@FEW
+@given(data=st.data())
+def test_closed_form_eigh_matches_lapack(n, dtype, data):
+    S = data.draw(st.one_of(spd_matrices(n, batch_shape=(4,), ill_conditioned=True),
+                            symmetric_with_clusters(n, (4,)))).to(dtype)
+    eps = torch.finfo(dtype).eps
+    Lc, Uc = la.sym_eigh(S, method="closed")
+    Ll, Ul = la.sym_eigh(S, method="lapack")
+    scale = S.flatten(-2).norm(dim=-1, keepdim=True)
+    assert ((Lc - Ll).abs() <= 50 * eps * scale).all()
+    eye = torch.eye(n, dtype=dtype)
+    assert ((Uc.mT @ Uc - eye).abs() <= 50 * eps).all()
+    assert ((reconstruct(Lc, Uc) - S).abs() <= 50 * eps * scale[..., None]).all()
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+@FEW
+@given(data=st.data())
+def test_spd_functions_invert_each_other(n, dtype, tol, data):
+    S = data.draw(spd_matrices(n, batch_shape=(2, 2), dtype=dtype))
+    torch.testing.assert_close(la.spd_exp(la.spd_log(S)), S, **tol)
+    R = la.spd_sqrt(S)
+    torch.testing.assert_close(R @ R, S, **tol)
+    torch.testing.assert_close(la.spd_invsqrt(S) @ R, torch.eye(n, dtype=dtype).expand_as(S),
+                               **tol)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+@FEW
+@given(data=st.data())
+def test_logm_matches_scipy_and_det_inv_match_torch(n, data):
+    g = data.draw(group_elements(GLPlus(n), batch_shape=(2,), max_norm=1.5))
+    ref = torch.stack([torch.from_numpy(scipy.linalg.logm(x.numpy()).real) for x in g])
+    torch.testing.assert_close(la.logm(g), ref, rtol=1e-9, atol=1e-10)
+    torch.testing.assert_close(la.det(g), torch.linalg.det(g))
+    torch.testing.assert_close(la.inv(g), torch.linalg.inv(g))
+
+
+def _gc(f, x):
+    return torch.autograd.gradcheck(f, (x.clone().requires_grad_(True),), fast_mode=True)
+
+
+@pytest.mark.parametrize("method", ["closed", "lapack"])
+@pytest.mark.parametrize("n", [2, 3])
+def test_matrix_function_derivatives_exact_at_repeated_eigenvalues(n, method):
+    gen = torch.Generator().manual_seed(n)
+    Q = SO(n).random_point(generator=gen)
+    lam = torch.ones(n, dtype=torch.float64)
+    lam[-1] = 2.0
+    distinct = Q @ torch.diag(torch.arange(1.0, n + 1, dtype=torch.float64)) @ Q.mT
+    assert _gc(lambda x: la.sym_eigh(x, method=method), distinct)
+    for S in (torch.eye(n, dtype=torch.float64), Q @ torch.diag(lam) @ Q.mT):
+        for f in (la.spd_log, la.spd_sqrt, la.spd_exp):
+            assert _gc(lambda x, f=f: f(x, method=method), S)
+        # eigenvectors of repeated eigenvalues are not differentiable: gradients stay finite
+        x = S.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(la.sym_eigh(x, method=method)[1].sum(), x)
+        assert torch.isfinite(grad).all()
+
+
+def test_forward_and_reverse_mode_agree():
+    S = torch.tensor([[2.0, 0.3, 0.0], [0.3, 2.0, 0.1], [0.0, 0.1, 1.0]], dtype=torch.float64)
+    jf = torch.func.jacfwd(la.spd_log)(S)
+    jr = torch.func.jacrev(la.spd_log)(S)
+    torch.testing.assert_close(jf, jr)
+    # against central finite differences of the scipy logarithm
+    h = 1e-6
+    E = torch.zeros(3, 3, dtype=torch.float64)
+    E[0, 1] = E[1, 0] = 1.0
+    fd = (scipy.linalg.logm((S + h * E).numpy()) - scipy.linalg.logm((S - h * E).numpy())) / (2 * h)
+    torch.testing.assert_close((jr * E).sum((-2, -1)), torch.from_numpy(fd.real), atol=1e-8,
+                               rtol=1e-7)
+
+
+def test_svd_derivatives_match_torch_where_singular_values_are_distinct():
+    g = torch.tensor([[3.0, 1.0, 0.2], [0.0, 2.0, 0.5], [0.1, 0.0, 1.0]], dtype=torch.float64)
+    ours = torch.func.jacrev(lambda x: la.svd(x)[1])(g)
+    ref = torch.func.jacrev(torch.linalg.svdvals)(g)
+    torch.testing.assert_close(ours, ref)
+    assert _gc(lambda x: la.svd(x), g)
+
+
+def test_logm_reports_non_convergence_instead_of_returning_garbage():
+    with pytest.raises(ArithmeticError, match="did not converge"):
+        la._sqrtm_db(torch.diag(torch.tensor([-2.0, 1.0], dtype=torch.float64)), max_iter=8)
+    with pytest.raises(ArithmeticError, match="did not converge"):
+        la._sqrtm_db(torch.diag(torch.tensor([-1.0, 1.0], dtype=torch.float64)))
