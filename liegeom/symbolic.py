@@ -415,8 +415,9 @@ def _reduce(expr: sp.Expr) -> sp.Expr:
 
 def _shortest(expr: sp.Expr) -> sp.Expr:
     candidates = [sp.simplify(expr), sp.factor(expr)]
-    if expr.has(sp.exp):
-        candidates.append(sp.simplify(expr.rewrite(sp.sinh)))
+    # sums of exponentials may be hyperbolic functions; lone exponentials stay as they are
+    if any(isinstance(a, sp.Add) and a.has(sp.exp) for a in sp.preorder_traversal(expr)):
+        candidates += [sp.simplify(expr.rewrite(f)) for f in (sp.sinh, sp.tanh)]
     return min(candidates, key=sp.count_ops)
 
 
@@ -590,7 +591,11 @@ def glp2_kak() -> Parametrization:
 
 
 def glp_entries(n: int = 2) -> Parametrization:
-    r"""GL+(n) by its entries; literature: Haar :math:`|\det g|^{-n} dg`."""
+    r"""GL+(n) by its entries; literature: Haar :math:`|\det g|^{-n} dg`.
+
+    Derivation cost grows fast: under a second for n = 2, minutes for n = 3 (a 9x9 determinant
+    over the field of rational functions in nine variables).
+    """
     q = tuple(sp.Symbol(f"g{i}{j}", real=True) for i in range(1, n + 1) for j in range(1, n + 1))
     g = sp.Matrix(n, n, q)
     return Parametrization(f"GL+({n}) entries", g, tuple(q), None, "det g > 0")

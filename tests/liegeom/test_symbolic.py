@@ -56,6 +56,10 @@ def _literature(name, p):
         Smat = P * P
         jac = sp.Matrix([Smat[0, 0], Smat[0, 1], Smat[1, 1]]).jacobian(p.params[:3]).det()
         return "=", sp.Rational(1, 4) * Smat.det() ** sp.Rational(-3, 2) * sp.Abs(jac)
+    if name == "glp2_kan":
+        return "=", sp.exp(s("h1") - s("h2"))
+    if name == "glp2_kak":
+        return "∝", sp.Abs(sp.sinh(s("h1") - s("h2")))
     if name == "glp_entries":
         return "=", sp.Abs(p.matrix.det()) ** -2
     if name == "so3_euler":
@@ -63,7 +67,8 @@ def _literature(name, p):
     raise KeyError(name)
 
 
-CASES = ["sl2_kan", "sl2_nak", "sl2_kak", "sl2_exp", "glp2_polar", "glp_entries", "so3_euler"]
+CASES = ["sl2_kan", "sl2_nak", "sl2_kak", "sl2_exp", "glp2_polar", "glp2_kan", "glp2_kak",
+         "glp_entries", "so3_euler"]
 
 
 def _constant_ratio(expr, ref, params):
@@ -166,14 +171,19 @@ def _points(p, m=4, seed=0):
     ("sl2_exp", PolarExpChart(SL(2))),
     ("sl2_nak", PolarExpChart(SL(2))),
     ("glp2_polar", PolarChart(GLPlus(2))),
+    ("glp2_kan", IwasawaChart(GLPlus(2))),
+    ("glp2_kak", KAKChart(GLPlus(2))),
     ("glp_entries", KAKChart(GLPlus(2))),
     ("glp_entries", IwasawaChart(GLPlus(2))),
 ], ids=lambda v: v if isinstance(v, str) else repr(v))
 def test_symbolic_density_equals_chart_density(name, chart):
     """Lambdified Maurer–Cartan density == the chart's closed form pulled back to q."""
-    # the coordinate basis of gl(2) (E_ij) is already orthonormal for tr(X^T Y)
-    has_basis = getattr(S, name)().basis is not None
-    p, rho = derived(name, normalization="frobenius" if has_basis else "basis")
+    # E_ij (coordinate basis of gl(2), and the GL+(2) bases) are orthonormal for tr(X^T Y):
+    # there the two normalizations coincide and the cached derivation serves
+    basis = getattr(S, name)().basis
+    ortho = basis is None or sp.Matrix([[(a.T * b).trace() for b in basis] for a in basis]) == \
+        sp.eye(len(basis))
+    p, rho = derived(name, normalization="basis" if ortho else "frobenius")
     assert _pullback_residual(p, rho, chart, _points(p)) < 1e-10
 
 
