@@ -74,6 +74,8 @@ __all__ = [
 # ----------------------------------------------------------------------------- helpers
 def _linear_group(group, chart: str) -> tuple[int, bool]:
     """``(n, traceless)`` for GL+(n) / SL(n); ValueError for anything else."""
+    if isinstance(group, (SL, GLPlus)) and group.n < 2:
+        raise ValueError(f"{chart} needs n >= 2 (it has a rotation factor), got {group!r}")
     if isinstance(group, SL):
         return group.n, True
     if type(group) is GLPlus:
@@ -158,8 +160,12 @@ def _log_sinc(x: torch.Tensor) -> torch.Tensor:
 
 
 def _log_abs_sinh(d: torch.Tensor) -> torch.Tensor:
+    """``log|sinh d|``; ``-inf`` with zero gradient (not NaN) exactly on the wall ``d = 0``."""
     a = d.abs()
-    return a + torch.log(-torch.expm1(-2 * a)) - math.log(2)
+    wall = a == 0
+    a_safe = torch.where(wall, torch.ones_like(a), a)
+    out = a_safe + torch.log(-torch.expm1(-2 * a_safe)) - math.log(2)
+    return torch.where(wall, torch.full_like(a, -math.inf), out)
 
 
 def _pairs(v: torch.Tensor, op) -> torch.Tensor:

@@ -190,6 +190,16 @@ def test_density_gradients_finite_at_identity_and_repeated_eigenvalues(chart):
     assert torch.isfinite(grad).all()
 
 
+def test_kak_density_vanishes_on_walls_with_finite_gradient():
+    chart = KAKChart(GLPlus(3))
+    z = torch.zeros(chart.dim, dtype=torch.float64)
+    z[3:6] = torch.tensor([0.5, 0.5, -0.2])  # h1 = h2: a wall, density 0
+    z.requires_grad_(True)
+    out = chart.log_haar_density(z)
+    (grad,) = torch.autograd.grad(out, z)
+    assert out == -math.inf and not torch.isnan(grad).any()
+
+
 def test_bad_input():
     chart = IwasawaChart(SL(2))
     with pytest.raises(ValueError, match=r"shape \[\.\.\., 3\]"):
@@ -200,6 +210,8 @@ def test_bad_input():
         PolarChart(SL(2))
     with pytest.raises(ValueError, match="GLPlus\\(n\\) and SL\\(n\\), got SO"):
         KAKChart(SO(3))
+    with pytest.raises(ValueError, match="n >= 2"):
+        IwasawaChart(GLPlus(1))
     with pytest.raises(ValueError, match="expected a chart"):
         AffineChart(GLPlus(2))
     with pytest.raises(ValueError, match="side must be"):
