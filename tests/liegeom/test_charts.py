@@ -216,3 +216,18 @@ def test_bad_input():
         AffineChart(GLPlus(2))
     with pytest.raises(ValueError, match="side must be"):
         AffineChart(chart).log_haar_density(torch.zeros(5, dtype=torch.float64), side="up")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chart", [C(G) for G in (GLPlus(4), SL(4), GLPlus(5))
+                                   for C in (PolarExpChart, IwasawaChart, KAKChart)], ids=repr)
+@settings(max_examples=10)
+@given(data=st.data())
+def test_invariance_law_larger_n(chart, data):
+    g = _spread(chart, data.draw(group_elements(chart.group, max_norm=1.5)))
+    h = data.draw(group_elements(chart.group, max_norm=1.0))
+    z = _well_inside(chart, g)
+    _well_inside(chart, h @ g)
+    _well_inside(chart, g @ h)
+    assert _law_residual(chart, z, h, right=False) < 1e-8
+    assert _law_residual(chart, z, h, right=True) < 1e-8
