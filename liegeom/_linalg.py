@@ -59,6 +59,16 @@ def _eps(dtype: torch.dtype) -> float:
     return torch.finfo(dtype).eps
 
 
+def _tracks_derivative(x: torch.Tensor) -> bool:
+    """Whether any autograd mode (reverse, forward, torch.func) follows ``x``."""
+    if x.requires_grad:
+        return True
+    if torch.autograd.forward_ad.unpack_dual(x).tangent is not None:
+        return True
+    is_wrapped = getattr(torch._C._functorch, "is_functorch_wrapped_tensor", None)
+    return bool(is_wrapped(x)) if is_wrapped is not None else True
+
+
 def _safe_recip(x: torch.Tensor, tiny: torch.Tensor | float) -> torch.Tensor:
     """``1/x`` where ``|x| > tiny``, else 0, with no NaN/inf in either branch (double where)."""
     ok = x.abs() > tiny
@@ -117,7 +127,7 @@ def _eigh3(S: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     p = (B.square().sum((-2, -1)) / 6).sqrt()
     pinv = _safe_recip(p, 0.0)
     C = B * pinv[..., None, None]
-    r = (torch.linalg.det(C) / 2).clamp(-1.0, 1.0)
+    r = (det(C) / 2).clamp(-1.0, 1.0)
     phi = torch.acos(r) / 3
     l3 = q + 2 * p * torch.cos(phi)
     l1 = q + 2 * p * torch.cos(phi + 2 * torch.pi / 3)
@@ -152,11 +162,14 @@ def _eigh3(S: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _eigh_detached(S: torch.Tensor, method: str) -> tuple[torch.Tensor, torch.Tensor]:
     L, U = _eigh_raw(S, method)
-    # sign convention for every method: the largest-magnitude entry of each eigenvector is
-    # positive (continuous away from ties, and identical across methods)
-    k = U.abs().argmax(-2, keepdim=True)
-    sign = torch.where(torch.gather(U, -2, k) < 0, -1.0, 1.0).to(U.dtype)
-    return L, U * sign
+    # sign convention for every method: w . u >= 0 for a fixed generic weight vector w
+    # (continuous away from the measure-zero set w . u = 0, and identical across methods)
+    n = S.shape[-1]
+    w = torch.tensor([1.0, 0.5773502691896258, 0.3090169943749474, 0.2360679774997897]
+                     [:n] + [1.0 / (k + 2) ** 0.5 for k in range(max(0, n - 4))],
+                     dtype=U.dtype, device=U.device)
+    sign = torch.where((w @ U) < 0, -1.0, 1.0).to(U.dtype)
+    return L, U * sign[..., None, :]
 
 
 def _eigh_raw(S: torch.Tensor, method: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -243,6 +256,21 @@ def _divided_differences(
     return fL, torch.where(close, df(0.5 * (L[..., :, None] + L[..., None, :])), dd)
 
 
+def _funcm2(S: torch.Tensor, f: Callable, df: Callable) -> torch.Tensor:
+    """``f(S) = α I + β S`` for symmetric 2x2 ``S`` (no eigenvectors needed), with
+    ``β = (f(m + r) - f(m - r)) / 2r`` (``f'(m)`` for a near-double eigenvalue) and
+    ``α = (f(m - r) + f(m + r))/2 - β m``, ``m ± r`` the eigenvalues."""
+    a, b, c = S[..., 0, 0], S[..., 0, 1], S[..., 1, 1]
+    m = 0.5 * (a + c)
+    r = torch.hypot(0.5 * (a - c), b)
+    lo, hi = f(m - r), f(m + r)
+    close = r <= _eps(S.dtype) ** (1 / 3) * torch.maximum(m.abs(), torch.ones_like(m))
+    beta = torch.where(close, df(m), (hi - lo) / (2 * torch.where(close, torch.ones_like(r), r)))
+    alpha = 0.5 * (lo + hi) - beta * m
+    out = beta[..., None, None] * S
+    return out + torch.diag_embed(alpha[..., None].expand(*alpha.shape, 2))
+
+
 def sym_funcm(
     S: torch.Tensor, f: Callable, df: Callable | None = None, *, method: str = "auto"
 ) -> torch.Tensor:
@@ -277,8 +305,12 @@ def sym_funcm(
             [0., 2.]], dtype=torch.float64)
     """
     S = sym(S)
+    if S.shape[-1] == 2 and method in ("auto", "closed") and not _tracks_derivative(S):
+        return _funcm2(S, f, _autograd_derivative(f) if df is None else df)
     S0 = S.detach()
     L0, U0 = _eigh_detached(S0, method)
+    if not _tracks_derivative(S):
+        return sym((U0 * f(L0)[..., None, :]) @ U0.mT)
     fL, K = _divided_differences(L0, f, df)
     out = (U0 * fL[..., None, :]) @ U0.mT
     M = U0.mT @ (S - S0) @ U0

@@ -94,10 +94,12 @@ def polar(g: torch.Tensor, *, method: str = "auto") -> tuple[torch.Tensor, torch
     elif method == "svd":
         g0 = g.detach()
         U0, s0, Vh0 = torch.linalg.svd(g0)
-        V0 = Vh0.mT
-        F = U0.mT @ (g - g0) @ V0
-        Omega = (F - F.mT) / (s0[..., :, None] + s0[..., None, :])
-        R = (U0 + U0 @ Omega) @ V0.mT
+        R = U0 @ Vh0
+        if la._tracks_derivative(g):
+            V0 = Vh0.mT
+            F = U0.mT @ (g - g0) @ V0
+            Omega = (F - F.mT) / (s0[..., :, None] + s0[..., None, :])
+            R = R + U0 @ Omega @ Vh0
     else:
         raise ValueError(f"expected method 'auto', 'svd' or 'closed' (n = 2), got {method!r} "
                          f"with n = {n}")

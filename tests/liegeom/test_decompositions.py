@@ -82,7 +82,11 @@ def test_iwasawa_laws(dtype, data):
             assert rel_err(a, b) < 1e-8
         L = torch.linalg.cholesky(g.mT @ g)
         d = torch.diagonal(L, dim1=-2, dim2=-1)
-        assert ((torch.diagonal(Aa, dim1=-2, dim2=-1) - d).abs() / d).max() < 1e-8
+        # the Cholesky route squares the condition number; that bounds the agreement
+        s = torch.linalg.svdvals(g)
+        kappa2 = (s[..., :1] / s[..., -1:]) ** 2
+        err = (torch.diagonal(Aa, dim1=-2, dim2=-1) - d).abs() / d
+        assert (err <= 100 * torch.finfo(g.dtype).eps * kappa2).all()
 
 
 @FEW

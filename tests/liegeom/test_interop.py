@@ -22,7 +22,7 @@ from liegeom.groups import SL, SO, SPD, GLPlus  # noqa: E402
 from liegeom.interop import from_numpy, to_geomstats, to_numpy  # noqa: E402
 from liegeom.testing.strategies import algebra_elements, group_elements  # noqa: E402
 
-FEW = settings(max_examples=8, suppress_health_check=[
+FEW = settings(max_examples=5, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 T = dict(rtol=1e-9, atol=1e-10)
 

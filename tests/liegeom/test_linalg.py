@@ -52,6 +52,28 @@ def test_closed_form_eigh_matches_lapack(n, dtype, data):
     assert ((reconstruct(Lc, Uc) - S).abs() <= 50 * eps * scale[..., None]).all()
 
 
+@FEW
+@given(data=st.data())
+def test_eigenvector_free_2x2_path_matches_the_eigen_route(dtype, data):
+    S = data.draw(st.one_of(spd_matrices(2, batch_shape=(4,), ill_conditioned=True),
+                            symmetric_with_clusters(2, (4,)).map(
+                                lambda X: la.spd_exp(X, method="lapack")))).to(dtype)
+    eps = torch.finfo(dtype).eps
+    # both routes get the small eigenvalue to eps * |S| absolutely (normwise stability), so
+    # they may differ by eps * condition number relative to |f(S)|
+    s = torch.linalg.eigvalsh(S.double())
+    kappa = (s[..., -1] / s[..., 0]).to(dtype)[..., None, None]
+    for f in (la.spd_log, la.spd_sqrt):
+        fast = f(S)  # no derivative tracked: alpha I + beta S
+        ref = f(S, method="lapack")
+        scale = ref.flatten(-2).norm(dim=-1)[..., None, None]
+        assert ((fast - ref).abs() <= 100 * eps * kappa * (1 + scale)).all(), f
+    X = la.spd_log(S, method="lapack")
+    ref = la.spd_exp(X, method="lapack")
+    scale = ref.flatten(-2).norm(dim=-1)[..., None, None]
+    assert ((la.spd_exp(X) - ref).abs() <= 100 * eps * (1 + X.abs().amax()) * scale).all()
+
+
 @pytest.mark.parametrize("n", [2, 3, 4])
 @FEW
 @given(data=st.data())
