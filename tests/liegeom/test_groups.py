@@ -21,7 +21,7 @@ GROUPS = [
 IDS = [repr(G) for G in GROUPS]
 SHAPES = [(), (1,), (2, 3)]
 # function-scoped fixtures here are immutable values (dtype, tolerances), safe to share
-FEW = settings(max_examples=12, suppress_health_check=[
+FEW = settings(max_examples=9, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
