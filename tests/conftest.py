@@ -34,6 +34,11 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# The suite runs as ``pytest -n 2`` on 2 cores and its kernels are tiny (batches of 2x2..5x5
+# matrices, small MLPs): one intra-op thread per worker avoids oversubscribing the cores, which
+# otherwise costs more than the parallelism inside a kernel gains.
+torch.set_num_threads(1)
+
 #: Tolerance table per dtype for numeric laws: (rtol, atol).
 TOLERANCES = {
     torch.float64: {"rtol": 1e-9, "atol": 1e-10},

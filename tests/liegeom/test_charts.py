@@ -24,16 +24,6 @@ from liegeom.charts import (
 from liegeom.groups import SL, SO, Affine, GLPlus
 from liegeom.testing.strategies import group_elements
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny 3x3 kernels: one intra-op thread avoids pool contention on the shared CI cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 GROUPS = [GLPlus(2), SL(2), GLPlus(3), SL(3)]
 CHART_TYPES = [PolarExpChart, PolarChart, IwasawaChart, KAKChart]
 CHARTS = [C(G) for G in GROUPS for C in CHART_TYPES if not (C is PolarChart and isinstance(G, SL))]

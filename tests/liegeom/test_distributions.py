@@ -11,14 +11,6 @@ from liegeom.groups import SL, SO, Affine, GLPlus
 from liegeom.measures import integrate
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _f(g):
     """Integrable against Haar on GL+(n): decays as g or g^{-1} grows (no K-invariance)."""
     M = torch.eye(g.shape[-1], dtype=g.dtype) + 0.3 * torch.ones_like(g[0]).triu(1)

@@ -13,14 +13,6 @@ from liegeom.measures import integrate, modular_function
 from liegeom.testing.strategies import group_elements
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @settings(max_examples=20)
 @given(group_elements(Affine(GLPlus(2)), batch_shape=(2,)),
        group_elements(Affine(GLPlus(2)), batch_shape=(2,)))

@@ -20,14 +20,6 @@ from liegeom.charts import (
 from liegeom.groups import SL, GLPlus
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @functools.cache
 def derived(name, side="left", normalization="basis"):
     p = getattr(S, name)()
