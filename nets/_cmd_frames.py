@@ -42,9 +42,15 @@ def build_model(name: str, hidden: int = 64, layers: int = 4) -> torch.nn.Module
 def _batches(split: NBodySplit, size: int, generator=None):
     n = len(split)
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    order = order.to(split.positions.device)
     for i in range(0, n, size):
         j = order[i:i + size]
         yield split.positions[j], split.velocities[j], split.charges[j], split.target[j]
+
+
+def _split_to(split: NBodySplit, device: torch.device) -> NBodySplit:
+    return NBodySplit(*(t.to(device) for t in (split.positions, split.velocities, split.charges,
+                                               split.target)))
 
 
 def evaluate(model, split: NBodySplit, batch_size: int = 500, dtype=torch.float32) -> float:
@@ -61,10 +67,17 @@ def evaluate(model, split: NBodySplit, batch_size: int = 500, dtype=torch.float3
 
 def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr: float = 5e-4,
                 weight_decay: float = 1e-12, eval_every: int = 5, time_limit_s: float = math.inf,
-                seed: int = 0, hidden: int = 64, layers: int = 4, progress: bool = True) -> dict:
-    """Train one model with Adam; return metrics at the epoch of best validation MSE."""
+                seed: int = 0, hidden: int = 64, layers: int = 4, progress: bool = True,
+                device: str | torch.device = "cpu") -> dict:
+    """Train one model with Adam; return metrics at the epoch of best validation MSE.
+
+    The splits are moved to ``device`` once; the batch order comes from a seeded CPU generator,
+    so a run's batches are the same on every device.
+    """
+    device = torch.device(device)
     torch.manual_seed(seed)
-    model = build_model(model_name, hidden, layers)
+    model = build_model(model_name, hidden, layers).to(device)
+    train_s, val_s, test_s = (_split_to(s, device) for s in (data.train, data.val, data.test))
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
     f32 = torch.float32
@@ -80,7 +93,7 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
     for epoch in bar:
         model.train()
         run, count = 0.0, 0
-        for x, v, q, y in _batches(data.train, batch_size, gen):
+        for x, v, q, y in _batches(train_s, batch_size, gen):
             loss = torch.nn.functional.mse_loss(model(x.to(f32), v.to(f32), charges=q.to(f32)),
                                                 y.to(f32))
             opt.zero_grad()
@@ -92,7 +105,7 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         elapsed = time.perf_counter() - start
         last = epoch == epochs or elapsed > time_limit_s
         if epoch % eval_every == 0 or last:
-            val = evaluate(model, data.val)
+            val = evaluate(model, val_s)
             history.append({"epoch": epoch, "train_mse": run / count, "val_mse": val,
                             "time_s": round(elapsed, 2)})
             if val < best["val_mse"]:
@@ -110,16 +123,16 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         "best_epoch": best["epoch"],
         "train_time_s": round(train_time, 1),
         "val_mse": best["val_mse"],
-        "test_mse": evaluate(model, data.test),
-        "n_train": len(data.train),
-        "n_val": len(data.val),
-        "n_test": len(data.test),
+        "test_mse": evaluate(model, test_s),
+        "n_train": len(train_s),
+        "n_val": len(val_s),
+        "n_test": len(test_s),
         "batch_size": batch_size,
         "lr": lr,
         "hidden": hidden,
         "layers": layers,
         "parameters": sum(p.numel() for p in model.parameters()),
-        "device": "cpu",
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU",
         "torch_threads": torch.get_num_threads(),
         "history": history,
     }
@@ -137,8 +150,13 @@ def results_table(folder: Path) -> str:
     for name, mse in PUBLISHED_MSE.items():
         m = ours.get(name)
         ours_s = f"{m['test_mse']:.4f}" if m else "—"
-        budget = (f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min wall on CPU "
-                  f"({m['torch_threads']} thread), n_train={m['n_train']}") if m else "—"
+        budget = "—"
+        if m:
+            where = m.get("device", "CPU")
+            if where == "CPU":
+                where = f"CPU ({m['torch_threads']} thread)"
+            budget = (f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min wall on "
+                      f"{where}, n_train={m['n_train']}")
         lines.append(f"| {name} | {mse:.4f} | {ours_s} | {budget} |")
     return "\n".join(lines) + "\n"
 
@@ -153,13 +171,16 @@ def _run_train(args) -> int:
     out = Path(args.out) / "nets" / "nbody"
     out.mkdir(parents=True, exist_ok=True)
     print(f"n-body data: {args.n_train}/{args.n_val}/{args.n_test} simulations", flush=True)
-    data = load_nbody(_params_from(args), cache_dir=args.cache_dir, progress=True)
+    sim_device = torch.device(args.sim_device or args.device)
+    chunk = 256 if sim_device.type == "cpu" else 1 << 16
+    data = load_nbody(_params_from(args), cache_dir=args.cache_dir, progress=True,
+                      device=sim_device, chunk_size=chunk)
     (out / "generator_stats.json").write_text(json.dumps(
         {"params": dataclasses.asdict(data.params), **data.stats}, indent=2))
     print("generator:", json.dumps(data.stats), flush=True)
     metrics = train_nbody(args.model, data, epochs=args.epochs, batch_size=args.batch_size,
                           lr=args.lr, eval_every=args.eval_every,
-                          time_limit_s=args.time_limit * 60, seed=args.seed)
+                          time_limit_s=args.time_limit * 60, seed=args.seed, device=args.device)
     metrics["generator"] = data.stats
     (out / f"{args.model}.json").write_text(json.dumps(metrics, indent=2))
     table = results_table(out)
@@ -185,6 +206,9 @@ def register_train(train_subparsers) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="torch device for training, e.g. cuda")
+    p.add_argument("--sim-device", default=None,
+                   help="where to generate missing data (default: --device)")
     p.add_argument("--cache-dir", default=None, help="default: $SYMKIT_CACHE or ~/.cache/symkit")
     p.add_argument("--out", default="out", help="results go to OUT/nets/nbody/")
     p.set_defaults(func=_run_train)

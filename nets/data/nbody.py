@@ -290,8 +290,15 @@ def load_nbody(
     cache_dir: str | os.PathLike | None = None,
     use_cache: bool = True,
     progress: bool = False,
+    device: torch.device | str | None = None,
+    chunk_size: int = 256,
 ) -> NBodyData:
     """Generate (or read from the cache) the data set described by ``params``.
+
+    ``device`` and ``chunk_size`` only say where and how many simulations at a time are
+    integrated when the data is generated (on a GPU, one chunk of all of them is fastest); the
+    initial conditions always come from the same seeded CPU generator, and the returned tensors
+    are on the CPU.
 
     The cache file ``nbody-<key>.npz`` holds the full trajectories, the charges, the clip counts
     and the parameters as JSON; a file whose stored parameters differ from ``params`` is rejected.
@@ -322,7 +329,9 @@ def load_nbody(
                                          sim["charges"][:, None])
             sim["momentum"] = sim["velocities"].sum(-2)
     if sim is None:
-        sim = simulate(params.n_sims, params, progress=progress)
+        sim = simulate(params.n_sims, params, progress=progress, device=device,
+                       chunk_size=chunk_size)
+        sim = {k: t.cpu() for k, t in sim.items()}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp.npz")

@@ -51,7 +51,9 @@ def homeostasis_samples(net: EPNetwork, x: Tensor, u: Tensor, n_samples: int = 1
         raise ValueError(f"expected n_samples >= 1, got {n_samples}")
     u = u.detach().expand(n_samples, *u.shape).contiguous()
     xs = x.expand(n_samples, *x.shape)
-    eps = torch.randn(u.shape, generator=generator, dtype=u.dtype, device=u.device)
+    # draw where the generator lives (a seeded CPU generator gives the same draws on any device)
+    where = generator.device if generator is not None else u.device
+    eps = torch.randn(u.shape, generator=generator, dtype=u.dtype, device=where).to(u.device)
     je = net.jvp(u, xs, eps)
     jje = net.jvp(u, xs, je)
     return ((je * je).sum(-1) - (eps * jje).sum(-1)) / net.state_size

@@ -72,9 +72,16 @@ def _real_op(op, h: Tensor) -> Tensor:
     return op(h)
 
 
+def _draw(sampler, shape, generator, dtype, device) -> Tensor:
+    """``sampler(shape)`` drawn where ``generator`` lives, then moved to ``device``: a seeded CPU
+    generator initialises a network identically on every device."""
+    where = generator.device if generator is not None else device
+    return sampler(shape, generator=generator, dtype=dtype, device=where).to(device)
+
+
 def _feedback_at_angle(w: Tensor, alpha: float, generator, *, out: Tensor) -> None:
     r"""Fill ``out`` with a tensor of the norm of ``w`` at angle ``alpha`` (radians) to it."""
-    r = torch.randn(w.shape, generator=generator, dtype=w.dtype, device=w.device)
+    r = _draw(torch.randn, w.shape, generator, w.dtype, w.device)
     w_hat = w / w.norm()
     r = r - (r * w_hat).sum() * w_hat
     r_hat = r / r.norm()
@@ -132,7 +139,7 @@ class DenseCoupling(_Coupling):
         self.out_shape = (int(n_out),)
         n_in = math.prod(self.in_shape)
         bound = 1.0 / math.sqrt(n_in)
-        w = (2 * torch.rand(n_out, n_in, generator=generator, dtype=dtype, device=device) - 1)
+        w = 2 * _draw(torch.rand, (n_out, n_in), generator, dtype, device) - 1
         self.weight = nn.Parameter(bound * w)
         self.bias = nn.Parameter(torch.zeros(n_out, dtype=dtype, device=device))
         self._init_feedback(symmetric, alpha, generator)
@@ -173,7 +180,7 @@ class ConvCoupling(_Coupling):
         self.padding = kernel_size // 2
         bound = 1.0 / math.sqrt(c_in * kernel_size**2)
         shape = (channels, c_in, kernel_size, kernel_size)
-        w = 2 * torch.rand(shape, generator=generator, dtype=dtype, device=device) - 1
+        w = 2 * _draw(torch.rand, shape, generator, dtype, device) - 1
         self.weight = nn.Parameter(bound * w)
         self.bias = nn.Parameter(torch.zeros(channels, dtype=dtype, device=device))
         self._init_feedback(symmetric, alpha, generator)

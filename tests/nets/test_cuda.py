@@ -1,0 +1,114 @@
+"""The same laws on CUDA, and agreement with the CPU (skipped where CUDA is unavailable).
+
+Seeded CPU generators initialise networks and noise, so a model built for CUDA has the CPU
+model's parameters and the two must compute the same numbers up to float64 rounding.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+import torch
+
+from liegeom.decompositions import iwasawa, kak, polar
+from liegeom.testing import assert_equivariant
+from nets.data.nbody import NBodyParams, simulate
+from nets.ep import (
+    GeneralizedEP,
+    MLPEPNetwork,
+    SolverConfig,
+    adjoint,
+    exact_error_vector,
+    free_state,
+)
+from nets.ep.homeostasis import homeostasis_loss
+from nets.frames import SE, FrameAveraging
+from nets.gnn import fa_gnn
+
+pytestmark = pytest.mark.gpu
+CUDA = torch.device("cuda")
+F64 = torch.float64
+
+
+def test_decompositions_reconstruct_on_cuda():
+    gen = torch.Generator().manual_seed(0)
+    g = torch.randn(64, 3, 3, generator=gen, dtype=F64)
+    g = g * torch.linalg.det(g).sign()[:, None, None]  # det > 0
+    g = g.to(CUDA)
+    p, r = polar(g)
+    k, a, n = iwasawa(g)
+    k1, s, k2 = kak(g)
+    for rec in (p @ r, k @ a @ n, k1 @ s @ k2):
+        assert rec.device.type == "cuda"
+        torch.testing.assert_close(rec, g, rtol=1e-12, atol=1e-12)
+
+
+def test_frame_averaging_is_exact_and_matches_the_cpu():
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(8, 7, 3, generator=gen, dtype=F64)
+    q, r = torch.linalg.qr(torch.randn(8, 3, 3, generator=gen, dtype=F64))
+    q = q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1)).unsqueeze(-2)
+    q = q * torch.linalg.det(q).sign()[:, None, None]
+    t = torch.randn(8, 3, generator=gen, dtype=F64)
+    torch.manual_seed(0)
+    backbone = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(21, 16), torch.nn.Tanh(),
+                                   torch.nn.Linear(16, 2)).to(F64)
+    fa_cpu = FrameAveraging(backbone, SE(3))
+    fa_gpu = FrameAveraging(copy.deepcopy(backbone).to(CUDA), SE(3))
+    with torch.no_grad():
+        torch.testing.assert_close(fa_gpu(x.to(CUDA)).cpu(), fa_cpu(x), rtol=1e-10, atol=1e-12)
+        act = lambda g, y: y @ g[0].transpose(-1, -2) + g[1].unsqueeze(-2)
+        assert_equivariant(fa_gpu, act, lambda g, y: y, x.to(CUDA), (q.to(CUDA), t.to(CUDA)),
+                           tol=1e-10)
+
+
+def test_fa_gnn_on_cuda_matches_the_cpu():
+    gen = torch.Generator().manual_seed(2)
+    x, v = torch.randn(2, 4, 5, 3, generator=gen, dtype=F64)
+    charges = (torch.randint(0, 2, (4, 5), generator=gen) * 2 - 1).to(F64)
+    torch.manual_seed(0)
+    model = fa_gnn(16, 2).to(F64)
+    with torch.no_grad():
+        ref = model(x, v, charges=charges)
+        out = model.to(CUDA)(x.to(CUDA), v.to(CUDA), charges=charges.to(CUDA))
+    torch.testing.assert_close(out.cpu(), ref, rtol=1e-10, atol=1e-12)
+
+
+def test_ep_laws_on_cuda():
+    cfg = SolverConfig(dt=0.7, tol=1e-13, max_iter=20000)
+    nets = {}
+    for dev in ("cpu", "cuda"):
+        gen = torch.Generator().manual_seed(3)
+        nets[dev] = MLPEPNetwork((6, 8, 4), symmetric=True, activation="sigmoid", generator=gen,
+                                 dtype=F64, device=dev)
+    gen = torch.Generator().manual_seed(4)
+    x = torch.randn(5, 6, generator=gen, dtype=F64)
+    y = torch.randint(0, 4, (5,), generator=gen)
+    net, xc, yc = nets["cuda"], x.to(CUDA), y.to(CUDA)
+    u = free_state(net, xc, cfg)
+    delta, lam = exact_error_vector(net, xc, yc, u, cfg), adjoint(net, xc, yc, u, cfg)
+    torch.testing.assert_close(delta, lam, rtol=0, atol=1e-10)
+    assert float(lam.abs().max()) > 1e-3
+    # an asymmetric network: generalized EP and the homeostasis loss agree with the CPU
+    for dev in ("cpu", "cuda"):
+        gen = torch.Generator().manual_seed(5)
+        nets[dev] = MLPEPNetwork((6, 8, 4), alpha=math.pi / 2, generator=gen, dtype=F64,
+                                 device=dev)
+    est = GeneralizedEP(0.05, config=cfg)
+    cpu, gpu = est(nets["cpu"], x, y), est(nets["cuda"], xc, yc)
+    for a, b in zip(cpu.grads, gpu.grads):
+        torch.testing.assert_close(b.cpu(), a, rtol=1e-8, atol=1e-12)
+    h = [homeostasis_loss(nets[d], x.to(d), r.u, 4, generator=torch.Generator().manual_seed(6))
+         for d, r in (("cpu", cpu), ("cuda", gpu))]
+    torch.testing.assert_close(h[1].cpu(), h[0], rtol=1e-8, atol=1e-12)
+
+
+def test_nbody_simulation_on_cuda_matches_the_cpu():
+    params = NBodyParams(n_train=6, n_val=1, n_test=1, n_steps=300, sample_every=100,
+                         input_frame=1, target_frame=2)
+    cpu = simulate(8, params)
+    gpu = simulate(8, params, device="cuda", chunk_size=8)
+    torch.testing.assert_close(gpu["positions"].cpu(), cpu["positions"], rtol=1e-9, atol=1e-9)
+    assert int(gpu["clips"].sum()) == int(cpu["clips"].sum())
