@@ -20,11 +20,15 @@ finite everywhere, including at repeated eigenvalues; reverse mode, forward mode
 Closed forms: symmetric 2x2 and 3x3 eigen-decompositions (:func:`sym_eigh` picks them for
 ``n <= 3``; ``method="lapack"`` forces ``torch.linalg.eigh``). The 3x3 kernel uses the
 trigonometric eigenvalue formula in float64 (float32 input is promoted internally) followed by
-eigenvectors from cross products and one Gram--Schmidt pass.
+eigenvectors from cross products and one Gram--Schmidt pass. Without a tracked derivative,
+:func:`spd_exp` and :func:`spd_log` for n = 2, 3 need no eigenvectors at all: they evaluate the
+interpolation polynomial of exp/log at the eigenvalues (Newton form, see :func:`sym_funcm`).
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 
 import torch
@@ -273,6 +277,170 @@ def _funcm2(S: torch.Tensor, f: Callable, df: Callable) -> torch.Tensor:
     return out + torch.diag_embed(alpha[..., None].expand(*alpha.shape, 2))
 
 
+# --- eigenvector-free exp and log for n = 2, 3 (values only; no derivative tracked) ----------
+#
+# f(S) is the polynomial that interpolates f at the eigenvalues, written in Newton form with
+# divided differences that are evaluated without cancellation (expm1, log1p), so clustered
+# and repeated eigenvalues need no special branch. Entries are gathered from, and the result
+# scattered into, the row-major [N, n*n] layout by one small matrix product each (this also
+# symmetrises the input), which is cheaper on the CPU than strided elementwise access.
+
+_FAST_FUNCTIONS = {torch.exp: "exp", torch.log: "log"}
+
+
+@functools.lru_cache(maxsize=16)
+def _fast_maps(n: int, dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """``(G, P)``: ``G @ S.reshape(N, n*n).T`` gives the rows ``(m, B_00, .., B_{n-1,n-1},
+    sym off-diagonal entries)`` with ``m = tr S / n`` and ``B = sym(S) - m I``; ``Z.T @ P``
+    scatters rows ``(diagonal entries, upper off-diagonal entries)`` into ``[N, n*n]``."""
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    G = torch.zeros(1 + n + len(pairs), n * n, dtype=torch.float64)
+    for i in range(n):
+        G[0, i * (n + 1)] = 1.0 / n
+        for k in range(n):
+            G[1 + k, i * (n + 1)] = (1.0 if i == k else 0.0) - 1.0 / n
+    P = torch.zeros(n + len(pairs), n * n, dtype=torch.float64)
+    for i in range(n):
+        P[i, i * (n + 1)] = 1.0
+    for k, (i, j) in enumerate(pairs):
+        G[1 + n + k, i * n + j] = G[1 + n + k, j * n + i] = 0.5
+        P[n + k, i * n + j] = P[n + k, j * n + i] = 1.0
+    return G.to(dtype=dtype, device=device), P.to(dtype=dtype, device=device)
+
+
+def _expm1_ratio_desc(h: torch.Tensor) -> torch.Tensor:
+    """``(1 - e^{-h}) / h`` for ``h >= 0`` (``h`` is clamped to the smallest normal number,
+    where the ratio is 1 to rounding)."""
+    h = h.clamp_min(torch.finfo(h.dtype).tiny)
+    return torch.expm1(-h).neg_().div_(h)
+
+
+def _funcm2_fast(S: torch.Tensor, kind: str) -> torch.Tensor:
+    """``exp``/``log`` of 2x2 symmetric ``S``: ``f(S) = f(m) I + f[λ_1, λ_2] (S - m I)`` up to
+    the secant correction, eigenvalues ``m ± r``, ``r = hypot((a - c)/2, b)``."""
+    N = S.shape[:-2].numel()
+    G, P = _fast_maps(2, S.dtype, S.device)
+    Y = torch.mm(G, S.reshape(N, 4).T)  # rows m, u, -u, b
+    m, u, b = Y[0], Y[1], Y[3]
+    r = torch.hypot(u, b)
+    h = r.mul(2).clamp_min_(torch.finfo(S.dtype).tiny)  # λ_2 - λ_1
+    if kind == "exp":
+        hi = torch.add(m, r).exp_()
+        beta = torch.expm1(-h).neg_().div_(h).mul_(hi)  # f[λ_1, λ_2], anchored at the top
+        alpha = torch.addcmul(hi, beta, r, value=-1)  # secant value at m
+    else:
+        lo = torch.sub(m, r)
+        beta = torch.div(h, lo).log1p_().div_(h)
+        alpha = lo.log_().addcmul_(beta, r)
+    Z = torch.empty(3, N, dtype=S.dtype, device=S.device)
+    torch.addcmul(alpha, beta, u, out=Z[0])
+    torch.addcmul(alpha, beta, u, value=-1, out=Z[1])
+    torch.mul(beta, b, out=Z[2])
+    return torch.mm(Z.T, P).view(S.shape)
+
+
+def _funcm3_fast(S: torch.Tensor, kind: str) -> torch.Tensor:
+    """``exp``/``log`` of 3x3 symmetric ``S`` without eigenvectors (computed in float64).
+
+    Eigenvalues ``q + μ_k`` by the trigonometric formula on the centred ``B = S - q I``
+    (``q = tr S / 3``; for ``log`` also scaled by ``1/q``, so that ``log S = log q I +
+    log(I + B/q)``), then ``f(S) = α I + β B + γ B²`` from the Newton form
+    ``f[μ_1] + f[μ_1, μ_2](x - μ_1) + f[μ_1, μ_2, μ_3](x - μ_1)(x - μ_2)``.
+    """
+    dt = S.dtype
+    S = S.to(torch.float64)
+    N = S.shape[:-2].numel()
+    x = S.reshape(N, 9)
+    out = torch.empty(N, 9, dtype=S.dtype, device=S.device)
+    chunk = _CHUNK if S.device.type == "cpu" else N
+    W = torch.empty(31, min(N, chunk), dtype=S.dtype, device=S.device)
+    for i in range(0, N, chunk):
+        xi = x[i : i + chunk]
+        _funcm3_block(xi, W[:, : xi.shape[0]], out[i : i + chunk], kind)
+    return out.view(S.shape).to(dt)
+
+
+_CHUNK = 1 << 14  # rows per block: the work rows of a block stay in the L2/L3 cache
+
+
+def _funcm3_block(x: torch.Tensor, W: torch.Tensor, out: torch.Tensor, kind: str) -> None:
+    G, P = _fast_maps(3, x.dtype, x.device)
+    Y = W[:7]
+    torch.mm(G, x.T, out=Y)
+    q, a, b, c, d, e, f = Y.unbind(0)  # B = [[a, d, e], [d, b, f], [e, f, c]]
+    (dd, ee, ff, p, t, r, cs, sn, mu1, mu2, mu3, h12, h23, h13, g1, g12, g23, alpha) = W[
+        7:25
+    ].unbind(0)
+    if kind == "log":
+        Y[1:].mul_(torch.reciprocal(q, out=t))
+    torch.mul(d, d, out=dd)
+    torch.mul(e, e, out=ee)
+    torch.mul(f, f, out=ff)
+    # p^2 = tr(B^2) / 6, r = det(B / p) / 2 = cos(3 φ)
+    torch.mul(a, a, out=p).addcmul_(b, b).addcmul_(c, c)
+    p.add_(dd, alpha=2).add_(ee, alpha=2).add_(ff, alpha=2).mul_(1 / 6).sqrt_()
+    torch.mul(a, b, out=r).mul_(c).addcmul_(torch.mul(d, e, out=t), f, value=2)
+    r.addcmul_(a, ff, value=-1).addcmul_(b, ee, value=-1).addcmul_(c, dd, value=-1)
+    pinv = torch.clamp_min(p, 1e-150, out=t).reciprocal_()  # p = 0: B = 0 and r = 0
+    phi = r.mul_(pinv).mul_(pinv).mul_(pinv).mul_(0.5).clamp_(-1.0, 1.0).acos_().div_(3)
+    torch.cos(phi, out=cs)
+    torch.sin(phi, out=sn)
+    # μ_3 = 2p cos φ, μ_1 = 2p cos(φ + 2π/3), μ_2 = 2p cos(φ - 2π/3), φ in [0, π/3]
+    torch.mul(cs, p, out=mu3).mul_(2)
+    torch.add(cs, sn, alpha=math.sqrt(3), out=mu1).mul_(p).neg_()
+    torch.mul(sn, math.sqrt(3), out=mu2).sub_(cs).mul_(p)
+    torch.sub(mu2, mu1, out=h12)
+    torch.sub(mu3, mu2, out=h23)
+    # below sqrt(eps) the second divided difference is inaccurate, but it multiplies terms of
+    # order h13^2 (B^2, μ_1 μ_2) and h13 (μ_1 + μ_2 times B), so the product stays O(eps)
+    torch.sub(mu3, mu1, out=h13).clamp_min_(2.0**-26)
+    if kind == "exp":
+        g3 = torch.add(q, mu3, out=t).exp_()  # anchored at the top: no overflow in expm1
+        torch.mul(_expm1_ratio_desc(h23), g3, out=g23)
+        g2 = torch.addcmul(g3, g23, h23, value=-1, out=g1)  # g2 = g3 e^{-h23}
+        torch.mul(_expm1_ratio_desc(h12), g2, out=g12)
+        g2.addcmul_(g12, h12, value=-1)  # now g1 = g2 e^{-h12}
+    else:
+        torch.add(mu1, 1, out=g12)
+        torch.add(mu2, 1, out=g23)
+        # the trigonometric formula puts a pair of eigenvalues a gap h apart to eps p^2 / h
+        # only; where that pair is also near 0 (relative to p^2), log'' amplifies this, so
+        # those matrices take the eigenvector route (LAPACK) instead
+        redo = torch.maximum(h12, g12).mul_(16).lt_(p.square())
+        h12.clamp_min_(torch.finfo(h12.dtype).tiny)
+        h23.clamp_min_(torch.finfo(h23.dtype).tiny)
+        torch.div(h12, g12, out=g12).log1p_().div_(h12)  # log(l2/l1) / (l2 - l1)
+        torch.div(h23, g23, out=g23).log1p_().div_(h23)
+        torch.log1p(mu1, out=g1)
+    gam = g23.sub_(g12).div_(h13)
+    torch.mul(gam, mu2, out=alpha).sub_(g12).mul_(mu1).add_(g1)
+    beta = mu1.add_(mu2).mul_(gam).neg_().add_(g12)
+    if kind == "log":
+        alpha.add_(q.log_())
+    Z = W[25:31]  # rows: diagonal 00, 11, 22, then 01, 02, 12 of γ B² + β B + α I
+    s00, s11, s22, s01, s02, s12 = Z.unbind(0)
+    torch.mul(a, a, out=s00).add_(dd).add_(ee)
+    torch.mul(b, b, out=s11).add_(dd).add_(ff)
+    torch.mul(c, c, out=s22).add_(ee).add_(ff)
+    torch.add(a, b, out=s01).mul_(d).addcmul_(e, f)
+    torch.add(a, c, out=s02).mul_(e).addcmul_(d, f)
+    torch.add(b, c, out=s12).mul_(f).addcmul_(d, e)
+    Z.mul_(gam).addcmul_(beta, Y[1:])
+    Z[:3].add_(alpha)
+    torch.mm(Z.T, P, out=out)
+    if kind == "log" and bool(redo.any()):
+        idx = redo.nonzero().squeeze(-1)
+        S = sym(x[idx].view(-1, 3, 3))
+        L, U = torch.linalg.eigh(S)
+        out[idx] = ((U * L.log()[..., None, :]) @ U.mT).view(-1, 9)
+
+
+def _funcm_fast(S: torch.Tensor, kind: str) -> torch.Tensor:
+    if S.shape[:-2].numel() == 0:
+        return torch.empty_like(S)
+    return (_funcm2_fast if S.shape[-1] == 2 else _funcm3_fast)(S, kind)
+
+
 def sym_funcm(
     S: torch.Tensor, f: Callable, df: Callable | None = None, *, method: str = "auto"
 ) -> torch.Tensor:
@@ -298,8 +466,20 @@ def sym_funcm(
     -----
     The derivative is the Daleckii--Krein formula, correct at repeated eigenvalues (the
     divided difference becomes ``f'``), so gradients are finite and exact at ``S = I``.
-    When no derivative is tracked and n = 2, the eigenvector-free form ``α I + β S`` is used
-    (about 7x faster than the eigen route on the CPU; see :func:`_funcm2` for its accuracy).
+    When no derivative is tracked (``method`` "auto" or "closed"), small sizes skip the
+    eigenvectors: for ``f`` = ``torch.exp`` or ``torch.log`` and n = 2, 3, ``f(S)`` is the
+    polynomial in ``S`` that interpolates ``f`` at the eigenvalues (closed-form eigenvalues,
+    divided differences via ``expm1``/``log1p``, so repeated eigenvalues need no special case;
+    3x3 is computed in float64); for other ``f`` and n = 2, ``α I + β S`` (see
+    :func:`_funcm2`). Accuracy of the exp/log kernels, as a max-entry error against the
+    LAPACK eigen route in units of the working precision ε: ``exp(X)`` within
+    ``c ε (1 + max|X_ij|) ‖exp X‖_F`` and ``log(S)`` within ``c ε κ(S) (1 + ‖log S‖_F)``
+    (``κ`` the condition number, an error the eigen route also has), with ``c`` at most 5
+    observed over distinct, clustered, repeated and ill-conditioned spectra; the tests assert
+    ``c = 100``. 3x3 logarithms whose two smallest eigenvalues form a pair that the
+    trigonometric eigenvalue formula cannot resolve (gap and eigenvalue below ``p²/16``,
+    ``p² = tr((S/q - I)²)/6``, ``q = tr S/3``) are recomputed with LAPACK. The exp/log
+    kernels are 10-30x faster than geomstats' ``expmh``/``logmh`` on 10^5 matrices (one thread).
 
     Examples
     --------
@@ -308,8 +488,12 @@ def sym_funcm(
     tensor([[1., 0.],
             [0., 2.]], dtype=torch.float64)
     """
+    n = S.shape[-1]
+    fast = method in ("auto", "closed") and not _tracks_derivative(S)
+    if fast and f in _FAST_FUNCTIONS and (n == 2 or (n == 3 and S.device.type != "mps")):
+        return _funcm_fast(S, _FAST_FUNCTIONS[f])
     S = sym(S)
-    if S.shape[-1] == 2 and method in ("auto", "closed") and not _tracks_derivative(S):
+    if fast and n == 2:
         return _funcm2(S, f, _autograd_derivative(f) if df is None else df)
     S0 = S.detach()
     L0, U0 = _eigh_detached(S0, method)
@@ -332,12 +516,18 @@ def spd_invsqrt(S: torch.Tensor, *, method: str = "auto") -> torch.Tensor:
 
 
 def spd_log(S: torch.Tensor, *, method: str = "auto") -> torch.Tensor:
-    """Principal logarithm of SPD matrices (a symmetric matrix), shape=[..., n, n]."""
+    """Principal logarithm of SPD matrices (a symmetric matrix), shape=[..., n, n].
+
+    For n = 2, 3 without a tracked derivative: eigenvector-free, error within
+    ``100 ε κ(S) (1 + ‖log S‖_F)`` of the eigen route (see :func:`sym_funcm`)."""
     return sym_funcm(S, torch.log, torch.reciprocal, method=method)
 
 
 def spd_exp(X: torch.Tensor, *, method: str = "auto") -> torch.Tensor:
-    """Exponential of symmetric matrices (an SPD matrix), shape=[..., n, n]."""
+    """Exponential of symmetric matrices (an SPD matrix), shape=[..., n, n].
+
+    For n = 2, 3 without a tracked derivative: eigenvector-free, error within
+    ``100 ε (1 + max|X_ij|) ‖exp X‖_F`` of the eigen route (see :func:`sym_funcm`)."""
     return sym_funcm(X, torch.exp, torch.exp, method=method)
 
 
