@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 
-def barnich_brandt(metric: Metric, xi, h, mu: int, nu: int, G=None):
+def barnich_brandt(metric: Metric, xi, h, mu: int, nu: int, G=None, *, sqrt_g=None):
     r"""Component :math:`k^{\mu\nu}` of the Barnich–Brandt form (formula in the module docstring).
 
     Parameters
@@ -62,12 +62,15 @@ def barnich_brandt(metric: Metric, xi, h, mu: int, nu: int, G=None):
         Which component.
     G : sympy.Expr, optional
         Newton's constant (default the symbol ``G``).
+    sqrt_g : sympy.Expr, optional
+        :math:`\sqrt{-g}`; default :meth:`Metric.sqrt_abs_det` (each factor of
+        :math:`\det g` taken with its sign at a generic reference point, e.g.
+        :math:`\sqrt{-g} = \Sigma\sin\theta` for Kerr on :math:`0 < \theta < \pi`).
 
     Returns
     -------
     sympy.Expr
-        :math:`k^{\mu\nu}` including :math:`\sqrt{-g}/16\pi G`; ``sqrt(-det g)`` is taken with
-        each factor positive (``powdenest(force=True)``), true on the usual coordinate domains.
+        :math:`k^{\mu\nu}` including :math:`\sqrt{-g}/16\pi G`.
     """
     n = metric.dim
     G = sp.Symbol("G", positive=True) if G is None else G
@@ -76,71 +79,96 @@ def barnich_brandt(metric: Metric, xi, h, mu: int, nu: int, G=None):
         raise ValueError(
             f"expected xi of length {n} and h of shape ({n}, {n}), got {len(xi)}, {h.shape}"
         )
-    E, gi, Gam, g = metric._E, metric._inv, metric._chr, metric._g
+    sqrt_g = metric.sqrt_abs_det() if sqrt_g is None else sqrt_g
+    return sqrt_g * _bb_bracket(metric, xi, h, mu, nu) / (16 * sp.pi * G)
+
+
+def _linear_parts(E, xi, h):
+    """``[(eps, h_eps)]`` with ``h = sum eps * h_eps`` when ``h`` is linear and homogeneous in
+    symbols outside the metric's field (e.g. ``delta_M``) and ``xi`` is free of them; else
+    ``None``."""
+    new = sorted(h.free_symbols - E.symbols, key=sp.default_sort_key)
+    if not new or any(sp.sympify(c).free_symbols & set(new) for c in xi):
+        return None
+    parts = [(s, h.applyfunc(lambda e, s=s: sp.expand(sp.diff(e, s)))) for s in new]
+    if any(p.free_symbols & set(new) for _, p in parts):
+        return None
+    if not h.subs({s: 0 for s in new}).applyfunc(sp.cancel).is_zero_matrix:
+        return None
+    return parts
+
+
+def _bb_bracket(metric, xi, h, mu, nu):
+    """The bracket of k^{mu nu} (without sqrt(-g)/16 pi G), as a sympy expression."""
+    E = metric._E
+    if not isinstance(E, _FracEngine):
+        return sp.cancel(_bb_core(E, metric._inv, metric._chr, metric._g, xi, h, mu, nu))
+    parts = _linear_parts(E, xi, h)
+    if parts is not None:  # k is linear in h: one pass per direction in the metric's own field
+        return sp.Add(*[s * _bb_bracket(metric, xi, p, mu, nu) for s, p in parts])
     try:
-        X = [E.to(c) for c in xi]
-        H = [[E.to(h[a, b]) for b in range(n)] for a in range(n)]
+        return E.back(_bb_core(E, metric._inv, metric._chr, metric._g, xi, h, mu, nu))
     except (TypeError, ValueError, sp.PolificationFailed, sp.CoercionFailed):
-        if not isinstance(E, _FracEngine):
-            raise
-        # xi or h bring new symbols (e.g. delta_M): move the cached objects to a larger field.
-        E2 = _FracEngine(metric.coords, list(metric.g) + list(h) + [sp.sympify(c) for c in xi])
-        gi, g = ([[E2.to(E.back(x)) for x in row] for row in m] for m in (gi, g))
-        Gam = [[[E2.to(E.back(x)) for x in row] for row in m] for m in Gam]
-        E = E2
-        X = [E.to(c) for c in xi]
-        H = [[E.to(h[a, b]) for b in range(n)] for a in range(n)]
-    z = E.zero
+        pass
+    # xi or h bring new symbols non-linearly: move the cached objects to a larger field.
+    E2 = _FracEngine(metric.coords, list(metric.g) + list(h) + [sp.sympify(c) for c in xi])
+    gi, g = ([[E2.to(E.back(x)) for x in row] for row in m] for m in (metric._inv, metric._g))
+    Gam = [[[E2.to(E.back(x)) for x in row] for row in m] for m in metric._chr]
+    return E2.back(_bb_core(E2, gi, Gam, g, xi, h, mu, nu))
+
+
+def _bb_core(E, gi, Gam, g, xi, h, mu, nu):
+    n = len(gi)
+    X = [E.to(c) for c in xi]
+    H = [[E.to(h[a, b]) for b in range(n)] for a in range(n)]
+    S = E.sum
     rng = range(n)
     Hu = [[None] * n for _ in rng]
     for a in rng:
         for b in range(a, n):
-            terms = (
-                gi[a][c] * gi[b][d] * H[c][d]
-                for c in rng
-                for d in rng
-                if gi[a][c] != 0 and gi[b][d] != 0 and H[c][d] != 0
+            Hu[a][b] = Hu[b][a] = E.norm(
+                S(
+                    gi[a][c] * gi[b][d] * H[c][d]
+                    for c in rng
+                    for d in rng
+                    if gi[a][c] != 0 and gi[b][d] != 0 and H[c][d] != 0
+                )
             )
-            Hu[a][b] = Hu[b][a] = E.norm(sum(terms, z))
-    htr = sum((gi[a][b] * H[a][b] for a in rng for b in rng if gi[a][b] != 0), z)
-    Xl = [sum((g[a][b] * X[b] for b in rng if g[a][b] != 0), z) for a in rng]
+    htr = S(gi[a][b] * H[a][b] for a in rng for b in rng if gi[a][b] != 0)
+    Xl = [S(g[a][b] * X[b] for b in rng if g[a][b] != 0) for a in rng]
     DX = [
-        [E.diff(X[a], c) + sum((Gam[a][c][d] * X[d] for d in rng), z) for c in rng] for a in rng
+        [S([E.diff(X[a], c)] + [Gam[a][c][d] * X[d] for d in rng]) for c in rng] for a in rng
     ]  # nabla_c xi^a
     DXl = [
-        [E.diff(Xl[a], c) - sum((Gam[d][c][a] * Xl[d] for d in rng), z) for c in rng] for a in rng
+        [S([E.diff(Xl[a], c)] + [-Gam[d][c][a] * Xl[d] for d in rng]) for c in rng] for a in rng
     ]  # nabla_c xi_a
 
     cache = {}
 
     def Dh(a, b, c):  # nabla_c h^{ab}
         if (a, b, c) not in cache:
-            val = E.diff(Hu[a][b], c)
-            for d in rng:
-                if Gam[a][c][d] != 0 and Hu[d][b] != 0:
-                    val = val + Gam[a][c][d] * Hu[d][b]
-                if Gam[b][c][d] != 0 and Hu[a][d] != 0:
-                    val = val + Gam[b][c][d] * Hu[a][d]
-            cache[a, b, c] = E.norm(val)
+            terms = [E.diff(Hu[a][b], c)]
+            terms += [Gam[a][c][d] * Hu[d][b] for d in rng if Gam[a][c][d] != 0 and Hu[d][b] != 0]
+            terms += [Gam[b][c][d] * Hu[a][d] for d in rng if Gam[b][c][d] != 0 and Hu[a][d] != 0]
+            cache[a, b, c] = E.norm(S(terms))
         return cache[a, b, c]
 
-    def up(vec_c, a):  # g^{a c} v_c
-        return sum((gi[a][c] * vec_c[c] for c in rng if gi[a][c] != 0), z)
+    def up(vec_c, a):  # g^{a c} v_c, as a list of terms
+        return [gi[a][c] * vec_c[c] for c in rng if gi[a][c] != 0 and vec_c[c] != 0]
 
-    def K(m, v):
-        div_h = sum((Dh(v, s, s) for s in rng), z)
+    def K(m, v):  # the terms of the bracket before antisymmetrisation
         dh = [E.diff(htr, c) for c in rng]
-        val = X[m] * div_h - X[m] * up(dh, v)
-        val = val + sum((Xl[s] * up([Dh(m, s, c) for c in rng], v) for s in rng), z)
-        val = val + htr * up(DX[m], v) / 2
-        val = val - sum((Hu[rho][v] * DX[m][rho] for rho in rng), z)
-        val = val + sum((Hu[v][s] * (up(DXl[s], m) + DX[m][s]) for s in rng), z) / 2
-        return val
+        terms = [X[m] * Dh(v, s, s) for s in rng]
+        terms += [-X[m] * x for x in up(dh, v)]
+        for s in rng:
+            terms += [Xl[s] * x for x in up([Dh(m, s, c) for c in rng], v)]
+        terms += [htr * x / 2 for x in up(DX[m], v)]
+        terms += [-Hu[rho][v] * DX[m][rho] for rho in rng]
+        for s in rng:
+            terms += [Hu[v][s] * x / 2 for x in up(DXl[s], m) + [DX[m][s]]]
+        return terms
 
-    k = E.norm(K(mu, nu) - K(nu, mu))
-    k = E.back(k) if isinstance(E, _FracEngine) else sp.cancel(k)
-    sqrt_g = sp.powdenest(sp.sqrt(sp.factor(-metric.det)), force=True)
-    return sqrt_g * k / (16 * sp.pi * G)
+    return E.norm(S(K(mu, nu) + [-x for x in K(nu, mu)]))
 
 
 def _constant_term_at_infinity(expr, r):
@@ -161,8 +189,10 @@ def charge_density(metric: Metric, xi, h, time: int, radial: int, r, G=None, *, 
     r"""Leading :math:`r \to \infty` term of :math:`k^{tr}`: the density to integrate over the
     angles. ``laurent=True`` expects a Laurent polynomial in ``r`` (all coefficients kept and
     checked); otherwise any rational function of ``r``. Raises ``ValueError`` when growing terms
-    survive (the charge diverges)."""
-    k = barnich_brandt(metric, xi, h, time, radial, G)
+    survive (the charge diverges). :math:`\sqrt{-g}` is :meth:`Metric.sqrt_abs_det` with each
+    factor's sign taken as ``r -> oo``."""
+    sqrt_g = metric.sqrt_abs_det(large=(r,))
+    k = barnich_brandt(metric, xi, h, time, radial, G, sqrt_g=sqrt_g)
     if not laurent:
         return _constant_term_at_infinity(k, r)
     coeffs = laurent_coefficients(k, r)

@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -194,6 +195,9 @@ class _ExprEngine:
     def norm(self, f):
         return self.simplify(f)
 
+    def sum(self, terms):
+        return sp.Add(*terms)
+
     def back(self, f):
         return f
 
@@ -224,9 +228,11 @@ class _FracEngine:
         symbols = sorted(
             set().union(*(e.free_symbols for e in exprs)) | set(coords), key=sp.default_sort_key
         )
+        self.symbols = frozenset(symbols)
         gens = [c for _, _, c in self.trig] + [s for _, s, _ in self.trig] + symbols
         self.field, *self.gens = sp.polys.fields.field(gens, sp.QQ)
         self._gen = dict(zip(gens, self.gens))
+        self._pgen = dict(zip(gens, self.field.ring.gens))
         self.coords = coords
         self._fwd = {}
         for a, s_, c_ in self.trig:
@@ -239,14 +245,22 @@ class _FracEngine:
     def to(self, e):
         return self.field.from_expr(sp.sympify(e).xreplace(self._fwd))
 
-    def diff(self, f, i):
-        x = self.coords[i]
-        out = f.diff(self._gen[x])
+    def _dpoly(self, p, x):
+        """The derivation d/dx on a polynomial, with d sin x = cos x, d cos x = -sin x."""
+        out = p.diff(self._pgen[x])
         for a, s_, c_ in self.trig:
             if a == x:
-                S, C = self._gen[s_], self._gen[c_]
-                out = out + C * f.diff(S) - S * f.diff(C)
+                S, C = self._pgen[s_], self._pgen[c_]
+                out = out + C * p.diff(S) - S * p.diff(C)
         return out
+
+    def diff(self, f, i):
+        x = self.coords[i]
+        num, den = f.numer, f.denom
+        if den == 1:
+            return self.field.raw_new(self._dpoly(num, x), den)
+        # quotient rule on numerator and denominator, then a single cancellation
+        return self.field.new(self._dpoly(num, x) * den - num * self._dpoly(den, x), den**2)
 
     def norm(self, f):
         if not self._rel or f == 0:
@@ -257,8 +271,30 @@ class _FracEngine:
         ring = self.field.ring
         return self.field(ring(num)) / self.field(ring(den))
 
+    def sum(self, terms):
+        """Sum over one common denominator (the lcm of the distinct ones) with a single
+        cancellation, instead of one gcd per addition."""
+        groups = {}
+        for x in terms:
+            if x:
+                groups[x.denom] = groups.get(x.denom, 0) + x.numer
+        if not groups:
+            return self.zero
+        if len(groups) == 1:
+            ((den, num),) = groups.items()
+            return self.field.new(num, den)
+        den = functools.reduce(_lcm, sorted(groups, key=len, reverse=True))
+        num = sum((n * den.exquo(d) for d, n in groups.items()), self.field.ring.zero)
+        return self.field.new(num, den)
+
     def back(self, f):
         return f.as_expr().xreplace(self._back)
+
+
+def _lcm(p, q):
+    """lcm of two polynomials, skipping the gcd when ``q`` divides ``p`` (the usual case for
+    denominators built from powers of the same factors)."""
+    return p if not p.rem(q) else p.lcm(q)
 
 
 def _fill_pair_symmetric(out, a, b, c, d, val):
@@ -376,7 +412,7 @@ class Metric:
                         for d in range(n)
                         if gi[a][d] != 0 and low[d, b, c] != 0
                     ]
-                    out[a][b][c] = out[a][c][b] = E.norm(sum(terms, E.zero))
+                    out[a][b][c] = out[a][c][b] = E.norm(E.sum(terms))
         return out
 
     @cached_property
@@ -391,10 +427,10 @@ class Metric:
             for c in range(n):
                 out[a, b, c, c] = E.zero
                 for d in range(c + 1, n):
-                    val = dG[a][d][b][c] - dG[a][c][b][d]
+                    terms = [dG[a][d][b][c], -dG[a][c][b][d]]
                     for e in range(n):
-                        val = val + G[a][c][e] * G[e][d][b] - G[a][d][e] * G[e][c][b]
-                    val = E.norm(val)
+                        terms += [G[a][c][e] * G[e][d][b], -G[a][d][e] * G[e][c][b]]
+                    val = E.norm(E.sum(terms))
                     out[a, b, c, d], out[a, b, d, c] = val, -val
         return out
 
@@ -405,9 +441,7 @@ class Metric:
         out = {i: E.zero for i in itertools.product(range(n), repeat=4)}
         for p, (a, b) in enumerate(pairs):
             for c, d in pairs[p:]:
-                val = E.norm(
-                    sum((g[a][e] * R[e, b, c, d] for e in range(n) if g[a][e] != 0), E.zero)
-                )
+                val = E.norm(E.sum(g[a][e] * R[e, b, c, d] for e in range(n) if g[a][e] != 0))
                 _fill_pair_symmetric(out, a, b, c, d, val)
         return out
 
@@ -418,19 +452,18 @@ class Metric:
         out = [[None] * n for _ in range(n)]
         for b in range(n):
             for d in range(b, n):
-                val = sum((E.diff(G[a][b][d], a) for a in range(n)), E.zero) - E.diff(lg[b], d)
+                terms = [E.diff(G[a][b][d], a) for a in range(n)] + [-E.diff(lg[b], d)]
                 for a in range(n):
-                    val = val + G[a][b][d] * lg[a]
-                    for e in range(n):
-                        val = val - G[a][b][e] * G[e][a][d]
-                out[b][d] = out[d][b] = E.norm(val)
+                    terms.append(G[a][b][d] * lg[a])
+                    terms += [-G[a][b][e] * G[e][a][d] for e in range(n)]
+                out[b][d] = out[d][b] = E.norm(E.sum(terms))
         return out
 
     @cached_property
     def _ric_scalar(self):
         n, gi, Ric, E = self.dim, self._inv, self._ric, self._E
         return E.norm(
-            sum((gi[a][b] * Ric[a][b] for a in range(n) for b in range(n) if gi[a][b] != 0), E.zero)
+            E.sum(gi[a][b] * Ric[a][b] for a in range(n) for b in range(n) if gi[a][b] != 0)
         )
 
     # -- public objects (sympy) ---------------------------------------------------------------
@@ -438,6 +471,72 @@ class Metric:
     def det(self):
         """Determinant :math:`\\det g`."""
         return self._out(self._det)
+
+    def sqrt_abs_det(self, at=None, *, large=()):
+        r""":math:`\sqrt{|\det g|}` in closed form, with the sign of each factor stated.
+
+        :math:`\det g = c\prod_i f_i^{e_i}` is factorised (``sin``/``cos`` of coordinates act
+        as variables). Each irreducible :math:`f_i` is replaced by :math:`s_i f_i` with
+        :math:`s_i = \pm 1` its sign at a reference point, so that
+        :math:`\sqrt{|\det g|} = \sqrt{|c|}\prod_i (s_i f_i)^{e_i/2}`: even powers give
+        rational factors (e.g. :math:`\Sigma\sin\theta` for Kerr, not
+        :math:`|\Sigma\sin\theta|`). The result is exact on the connected region around the
+        reference point where no :math:`f_i` changes sign (e.g. :math:`0 < \theta < \pi`).
+
+        Parameters
+        ----------
+        at : dict, optional
+            Values of symbols (and undefined functions) at the reference point. Symbols not
+            given take a generic value in ``[1, 2.5)`` (negated for ``negative=True`` symbols),
+            a point inside the usual domains :math:`r > 0`, :math:`0 < \theta < \pi`, positive
+            parameters.
+        large : sequence of sympy.Symbol
+            Symbols sent to :math:`+\infty` first: each factor's sign is that of its leading
+            coefficient in them (a charge surface at :math:`r \to \infty`).
+
+        Raises
+        ------
+        ValueError
+            A factor vanishes at the reference point (its sign is undetermined there), or is
+            not polynomial in a ``large`` symbol.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> t, r, th, ph, M = sp.symbols("t r theta phi M")
+        >>> f = 1 - 2 * M / r
+        >>> Metric(sp.diag(-f, 1 / f, r**2, r**2 * sp.sin(th) ** 2), (t, r, th, ph)).sqrt_abs_det()
+        r**2*sin(theta)
+        """
+        from sympy.core.function import AppliedUndef
+
+        at = dict(at or {})
+        coeff, factors = sp.factor_list(self.det)
+        names = set()
+        for f, _ in factors:
+            names |= f.free_symbols | f.atoms(AppliedUndef)
+        for k, x in enumerate(sorted(names - set(at), key=sp.default_sort_key)):
+            val = 1 + sp.Rational(k % 10, 7)
+            at[x] = -val if getattr(x, "is_negative", False) else val
+        out = sp.sqrt(sp.Abs(coeff))
+        for f, e in factors:
+            lead = f
+            for x in large:
+                try:
+                    lead = sp.Poly(lead, x).LC()
+                except sp.PolynomialError as err:
+                    raise ValueError(
+                        f"expected det g polynomial in {x} to take its sign as {x} -> oo, "
+                        f"got factor {f}"
+                    ) from err
+            val = sp.N(lead.xreplace(at), 30)
+            if not val.is_number or val == 0 or val.is_real is False:
+                raise ValueError(
+                    f"the sign of the factor {f} of det g is undetermined at {at} "
+                    f"(value {val}); pass another reference point"
+                )
+            out *= (f if val > 0 else -f) ** sp.Rational(e, 2)
+        return out
 
     @cached_property
     def inverse(self):
@@ -542,14 +641,17 @@ class Metric:
         B = [[None] * len(pairs) for _ in pairs]
         for P, (a, b) in enumerate(pairs):
             for Q, (c, d) in enumerate(pairs):
-                val = E.zero
+                terms = []
                 for e in range(n):
                     for f in range(e + 1, n):
                         if Rl[a, b, e, f] != 0:
-                            val = val + Rl[a, b, e, f] * (gi[e][c] * gi[f][d] - gi[e][d] * gi[f][c])
-                B[P][Q] = val
+                            terms += [
+                                Rl[a, b, e, f] * gi[e][c] * gi[f][d],
+                                -Rl[a, b, e, f] * gi[e][d] * gi[f][c],
+                            ]
+                B[P][Q] = E.sum(terms)
         k = len(pairs)
-        tr = sum((B[P][Q] * B[Q][P] for P in range(k) for Q in range(k)), E.zero)
+        tr = E.sum(B[P][Q] * B[Q][P] for P in range(k) for Q in range(k))
         return self._out(E.norm(4 * tr))
 
     # -- symmetries --------------------------------------------------------------------------

@@ -57,8 +57,9 @@ def test_kerr_linearised_at_schwarzschild_gives_minus_delta_J_for_d_phi():
     assert surface_charge(g, [1, 0, 0, 0], h, 0, 1, r, SPHERE, G) == 0
 
 
-@pytest.mark.slow
 def test_kerr_charges_are_delta_M_and_minus_delta_J():
+    """The full two-parameter Kerr family (not linearised at a = 0), sqrt(-g) = Sigma sin(theta)
+    with its sign taken as r -> oo: delta Q[d_t] = delta M, delta Q[d_phi] = -delta J."""
     g = Metric(kerr(a), (t, r, th, ph))
     h = sp.diff(g.g, M) * dM + sp.diff(g.g, a) * da
     assert sp.simplify(surface_charge(g, [1, 0, 0, 0], h, 0, 1, r, SPHERE, G) - dM) == 0
