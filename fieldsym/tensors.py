@@ -45,6 +45,15 @@ _TRIG_REWRITES = (
 )
 
 
+def _sincos(expr):
+    """``tan``/``cot``/``sec``/``csc`` rewritten through ``sin`` and ``cos``."""
+    expr = sp.sympify(expr)
+    if expr.has(sp.tan, sp.cot, sp.sec, sp.csc):
+        for f, rep in _TRIG_REWRITES:
+            expr = expr.replace(f, rep)
+    return expr
+
+
 def _trig_variables(expr):
     """Pairs (arg, S, C) for each distinct argument of sin/cos in ``expr``."""
     args = sorted({a.args[0] for a in expr.atoms(sp.sin, sp.cos)}, key=sp.default_sort_key)
@@ -77,10 +86,7 @@ def trig_cancel(expr):
     >>> trig_cancel(sp.sin(x) ** 2 / (1 - sp.cos(x) ** 2))
     1
     """
-    expr = sp.sympify(expr)
-    if expr.has(sp.tan, sp.cot, sp.sec, sp.csc):
-        for f, rep in _TRIG_REWRITES:
-            expr = expr.replace(f, rep)
+    expr = _sincos(expr)
     triples = _trig_variables(expr)
     if not triples:
         return sp.cancel(expr)
@@ -205,12 +211,16 @@ class _ExprEngine:
 class _FracEngine:
     """Arithmetic in the field Q(params, coords, sin x, cos x) with sin^2 + cos^2 = 1 imposed.
 
-    Used when every component is rational in the symbols and in ``sin``/``cos`` of coordinates:
-    sparse polynomial arithmetic with gcd cancellation is far cheaper than ``cancel`` on
-    expression trees (Kerr's Ricci tensor: seconds instead of a minute).
+    Used when every component is rational in the symbols and in ``sin``/``cos`` (``tan``,
+    ``cot``, ``sec``, ``csc`` are rewritten) of coordinates: sparse polynomial arithmetic with
+    gcd cancellation is far cheaper than ``cancel`` on expression trees (Kerr's Ricci tensor:
+    under a second instead of a minute). Multivariate gcds dominate the cost, so sums are taken
+    over one common denominator (:meth:`sum`) and derivatives by the quotient rule on numerator
+    and denominator, each with a single cancellation.
     """
 
     def __init__(self, coords, exprs):
+        exprs = [_sincos(e) for e in exprs]
         args = sorted(
             {a.args[0] for e in exprs for a in e.atoms(sp.sin, sp.cos)}, key=sp.default_sort_key
         )
@@ -243,7 +253,7 @@ class _FracEngine:
         self.zero = self.field.zero
 
     def to(self, e):
-        return self.field.from_expr(sp.sympify(e).xreplace(self._fwd))
+        return self.field.from_expr(_sincos(e).xreplace(self._fwd))
 
     def _dpoly(self, p, x):
         """The derivation d/dx on a polynomial, with d sin x = cos x, d cos x = -sin x."""

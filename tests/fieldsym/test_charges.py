@@ -67,6 +67,27 @@ def test_kerr_charges_are_delta_M_and_minus_delta_J():
     assert sp.simplify(surface_charge(g, [0, 0, 0, 1], h, 0, 1, r, SPHERE, G) + dJ) == 0
 
 
+def test_barnich_brandt_form_is_the_same_in_both_engines_and_linear_in_h():
+    """Rational-field engine (split over the new symbols delta_M, delta_a) == plain sympy
+    expressions (user simplifier): an independent route to the whole k^{tr}, not only its
+    limit; and k is linear in h."""
+    from fieldsym.charges import barnich_brandt
+    from fieldsym.tensors import trig_cancel
+
+    comps = kerr(0)
+    fast, plain = Metric(comps, (t, r, th, ph)), Metric(comps, (t, r, th, ph), trig_cancel)
+    hM = sp.diff(comps, M)
+    ha = sp.diff(kerr(a), a).subs(a, 0)
+    for xi in ([1, 0, 0, 0], [0, 0, 0, 1], [0, 0, sp.sin(ph), sp.cot(th) * sp.cos(ph)]):
+        k = barnich_brandt(fast, xi, dM * hM + da * ha, 0, 1, G)
+        ref = barnich_brandt(plain, xi, dM * hM + da * ha, 0, 1, G)
+        assert trig_cancel(k - ref) == 0
+        parts = dM * barnich_brandt(fast, xi, hM, 0, 1, G) + da * barnich_brandt(
+            fast, xi, ha, 0, 1, G
+        )
+        assert trig_cancel(k - parts) == 0
+
+
 def test_bms3_charges_are_integrable_conserved_and_the_literature_ones():
     plus = cached_chain()[1]["plus"]
     assert plus.integrable and plus.conserved
