@@ -496,10 +496,10 @@ class Metric:
         Parameters
         ----------
         at : dict, optional
-            Values of symbols (and undefined functions) at the reference point. Symbols not
-            given take a generic value in ``[1, 2.5)`` (negated for ``negative=True`` symbols),
-            a point inside the usual domains :math:`r > 0`, :math:`0 < \theta < \pi`, positive
-            parameters.
+            Values of symbols (and undefined functions, derivatives) at the reference point.
+            Those not given take a generic value in ``[1, 2.5)`` (negated for
+            ``negative=True`` symbols), a point inside the usual domains :math:`r > 0`,
+            :math:`0 < \theta < \pi`, positive parameters.
         large : sequence of sympy.Symbol
             Symbols sent to :math:`+\infty` first: each factor's sign is that of its leading
             coefficient in them (a charge surface at :math:`r \to \infty`).
@@ -524,7 +524,7 @@ class Metric:
         coeff, factors = sp.factor_list(self.det)
         names = set()
         for f, _ in factors:
-            names |= f.free_symbols | f.atoms(AppliedUndef)
+            names |= f.free_symbols | f.atoms(AppliedUndef, sp.Derivative)
         for k, x in enumerate(sorted(names - set(at), key=sp.default_sort_key)):
             val = 1 + sp.Rational(k % 10, 7)
             at[x] = -val if getattr(x, "is_negative", False) else val

@@ -103,6 +103,10 @@ def test_sqrt_abs_det_takes_each_factor_with_its_sign_at_the_reference_point():
     assert g.sqrt_abs_det(at={M: 1}, large=(r,)) == r - 2 * M  # sign as r -> oo
     with pytest.raises(ValueError, match="undetermined"):
         g.sqrt_abs_det(at={r: 2, M: 1})
+    # factors made of derivatives of free functions get reference values too
+    w = 1 + sp.diff(sp.Function("beta")(t, ph), ph) ** 2
+    bondi = Metric(sp.Matrix([[1, -w, 0], [-w, 0, 0], [0, 0, r**2]]), (t, r, ph))
+    assert sp.expand(bondi.sqrt_abs_det(large=(r,)) - r * w) == 0
 
 
 rational_trig = st.tuples(*[st.integers(-2, 2) for _ in range(5)])
