@@ -3,8 +3,6 @@ independent routes (full Riemann contraction, expression engine, covariant Killi
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sympy as sp
 from hypothesis import given, settings
@@ -59,14 +57,11 @@ def test_schwarzschild_weyl_squared_equals_kretschmann_when_ricci_flat():
     assert sp.simplify(sq - g.kretschmann) == 0
 
 
-def test_kerr_ricci_flat_in_under_ten_seconds():
+def test_kerr_is_ricci_flat():
+    """(Its time is measured in benchmarks/curvature_vs_einsteinpy.py, not here.)"""
     comps, _ = kerr_components()
-    t0 = time.perf_counter()
     g = Metric(comps, (t, r, th, ph))
-    flat = g.ricci_tensor.is_zero_matrix
-    elapsed = time.perf_counter() - t0
-    assert flat
-    assert elapsed < 10, f"Kerr Ricci took {elapsed:.1f} s"
+    assert g.ricci_tensor.is_zero_matrix
     assert sp.simplify(g.det + (r**2 + a**2 * sp.cos(th) ** 2) ** 2 * sp.sin(th) ** 2) == 0
 
 
