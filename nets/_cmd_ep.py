@@ -180,7 +180,7 @@ def register_train(train_subparsers) -> None:
     """Add ``nets train ep-digits``."""
     p = train_subparsers.add_parser(
         "ep-digits", help="EP with/without weight symmetry and homeostasis vs backprop on digits")
-    _add_options(p, epochs=12, seeds=3, hidden=128)
+    _add_options(p, epochs=30, seeds=3, hidden=128)
     p.set_defaults(func=lambda args: (run_ep_digits(args), 0)[1])
 
 
