@@ -13,7 +13,7 @@ import torch
 
 from .data.nbody import NBodyParams, NBodySplit, load_nbody
 from .frames import SO, FrameAveraging, FrameDegeneracyWarning, O
-from .gnn import EGNN, NBodyGNN, fa_gnn
+from .gnn import EGNN, ConstantVelocity, NBodyGNN, fa_gnn
 
 #: Test MSEs on the charged 5-body task as published (EGNN paper Table 2; FA paper Table 3).
 PUBLISHED_MSE = {
@@ -25,17 +25,19 @@ PUBLISHED_MSE = {
     "EGNN": 0.0071,
     "FA-GNN": 0.0057,
 }
-MODELS = {"fa-gnn": "FA-GNN", "egnn": "EGNN", "gnn": "GNN"}
+MODELS = {"fa-gnn": "FA-GNN", "egnn": "EGNN", "gnn": "GNN", "linear": "Linear"}
 
 
 def build_model(name: str, hidden: int = 64, layers: int = 4) -> torch.nn.Module:
-    """``fa-gnn`` | ``egnn`` | ``gnn``, each called as ``model(x, v, charges=q)``."""
+    """``fa-gnn`` | ``egnn`` | ``gnn`` | ``linear``, each called as ``model(x, v, charges=q)``."""
     if name == "fa-gnn":
         return fa_gnn(hidden, layers)
     if name == "egnn":
         return EGNN(hidden, layers)
     if name == "gnn":
         return NBodyGNN(hidden, layers)
+    if name == "linear":
+        return ConstantVelocity()
     raise ValueError(f"expected a model in {sorted(MODELS)}, got {name!r}")
 
 
@@ -191,8 +193,9 @@ def _run_train(args) -> int:
 
 
 def register_train(train_subparsers) -> None:
-    """``nets train nbody --model {fa-gnn,egnn,gnn}``."""
-    p = train_subparsers.add_parser("nbody", help="charged 5-body prediction (FA-GNN, EGNN, GNN)")
+    """``nets train nbody --model {fa-gnn,egnn,gnn,linear}``."""
+    p = train_subparsers.add_parser(
+        "nbody", help="charged 5-body prediction (FA-GNN, EGNN, GNN, Linear)")
     p.add_argument("--model", choices=sorted(MODELS), default="fa-gnn")
     p.add_argument("--epochs", type=int, default=10000)
     p.add_argument("--time-limit", type=float, default=math.inf,

@@ -9,7 +9,8 @@ the charged n-body task uses (n = 5).
   Not equivariant by itself; frame averaging makes it so (FA-GNN, Puny et al. 2022).
 * :class:`EGNN` — E(n)-equivariant graph network with velocities (Satorras et al. 2021,
   eq. 7): :math:`m_{ij} = \phi_e(h_i, h_j, |x_i - x_j|^2, a_{ij})`,
-  :math:`v_i \leftarrow \phi_v(h_i) v_i + \frac{1}{n-1}\sum_j (x_i - x_j)\phi_x(m_{ij})`,
+  :math:`v_i \leftarrow \phi_v(h_i) v_i^{\mathrm{init}} + \frac{1}{n-1}\sum_j (x_i - x_j)
+  \phi_x(m_{ij})` (the input velocity in every layer, as in the paper),
   :math:`x_i \leftarrow x_i + v_i`, :math:`h_i \leftarrow h_i + \phi_h(h_i, \sum_j m_{ij})`.
 * :class:`NBodyGNN` — the GNN as an n-body predictor: node inputs ``[x, v]``, edge attribute
   :math:`q_i q_j`, output ``x + decoder(h)``; wrap it in frame averaging for FA-GNN
@@ -23,7 +24,7 @@ from torch import nn
 
 from .frames import E, FrameAveraging
 
-__all__ = ["GNN", "EGNN", "NBodyGNN", "fa_gnn", "pair_features"]
+__all__ = ["GNN", "EGNN", "NBodyGNN", "ConstantVelocity", "fa_gnn", "pair_features"]
 
 
 def _mlp(i: int, h: int, o: int, *, last_act: bool) -> nn.Sequential:
@@ -88,6 +89,22 @@ class NBodyGNN(nn.Module):
         return x + self.gnn(torch.cat([x, v], -1), qq)
 
 
+class ConstantVelocity(nn.Module):
+    r"""The EGNN paper's "Linear" baseline: :math:`x + \lambda v` with one learned scalar.
+
+    It calibrates a data set against the published numbers (no interaction is modelled, so its
+    error depends only on the data). ``lam`` starts at the elapsed time, 1.0 for the default
+    task (10 frames of 100 steps of 0.001).
+    """
+
+    def __init__(self, lam: float = 1.0):
+        super().__init__()
+        self.lam = nn.Parameter(torch.tensor(float(lam)))
+
+    def forward(self, x: torch.Tensor, v: torch.Tensor, charges: torch.Tensor) -> torch.Tensor:
+        return x + self.lam.to(x.dtype) * v
+
+
 def fa_gnn(hidden: int = 64, layers: int = 4, dim: int = 3, **frame_kw) -> FrameAveraging:
     """FA-GNN: :class:`NBodyGNN` averaged over E(dim) frames, equivariant positions out.
 
@@ -122,11 +139,12 @@ class EGNN(nn.Module):
         mask = _off_diagonal(n, x.device).unsqueeze(-1).to(x.dtype)
         qq = (charges.unsqueeze(-1) * charges.unsqueeze(-2)).unsqueeze(-1).to(x.dtype)
         h = self.embed(torch.linalg.vector_norm(v, dim=-1, keepdim=True))
+        v_init = v
         for edge, node, coord, vel in zip(self.edge, self.node, self.coord, self.vel):
             diff = x.unsqueeze(-2) - x.unsqueeze(-3)  # x_i - x_j
             r2 = (diff * diff).sum(-1, keepdim=True)
             m = edge(torch.cat([pair_features(h), r2, qq], -1)) * mask
-            v = vel(h) * v + (diff * coord(m) * mask).sum(-2) / max(n - 1, 1)
+            v = vel(h) * v_init + (diff * coord(m) * mask).sum(-2) / max(n - 1, 1)
             x = x + v
             h = h + node(torch.cat([h, m.sum(-2)], -1))
         return x

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liegeom.testing import assert_equivariant, equivariance_error
-from nets.gnn import EGNN, GNN, NBodyGNN, fa_gnn
+from nets.gnn import EGNN, GNN, ConstantVelocity, NBodyGNN, fa_gnn
 
 FIXTURE_OK = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=5)
 TOL = {torch.float64: 1e-10, torch.float32: 1e-4}
@@ -103,3 +103,21 @@ def test_build_model_rejects_unknown_names():
 
     with pytest.raises(ValueError, match="fa-gnn"):
         build_model("transformer")
+
+
+def test_linear_baseline_is_equivariant_and_fits_constant_velocity_data(generator):
+    """x + lam v commutes with E(3) and permutations; on exact constant-velocity motion,
+    training it recovers the elapsed time."""
+    x, v, q, g = _inputs(0, torch.float64)
+    model = ConstantVelocity(0.3).double()
+    f = lambda inp: model(inp[0], inp[1], charges=inp[2])
+    with torch.no_grad():
+        assert_equivariant(f, _act_inputs, _act_points, (x, v, q), g, tol=1e-12)
+    y = x + 0.75 * v
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(300):
+        loss = ((model(x, v, charges=q) - y) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert abs(float(model.lam) - 0.75) < 1e-3
