@@ -163,6 +163,34 @@ def results_table(folder: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def learning_curves(metrics: list[dict], path: Path) -> None:
+    """Training and validation MSE against epochs for each run (log scale), published MSEs as
+    dotted lines: where a run starts to overfit is easier seen than read."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for i, m in enumerate(metrics):
+        h = m["history"]
+        color = f"C{i}"
+        epochs = [e["epoch"] for e in h]
+        label = f"{m['model']} ({m.get('device', 'CPU')})"
+        ax.plot(epochs, [e["val_mse"] for e in h], color=color, label=f"{label}: validation")
+        ax.plot(epochs, [e["train_mse"] for e in h], color=color, ls="--", lw=0.8,
+                label=f"{label}: training")
+        if m["model"] in PUBLISHED_MSE:
+            ax.axhline(PUBLISHED_MSE[m["model"]], color=color, ls=":", lw=1)
+    ax.set(xlabel="epoch", ylabel="MSE", yscale="log",
+           title="charged 5-body (dotted: published test MSE)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def _params_from(args) -> NBodyParams:
     return NBodyParams(n_train=args.n_train, n_val=args.n_val, n_test=args.n_test,
                        seed=args.data_seed)
@@ -187,6 +215,8 @@ def _run_train(args) -> int:
     (out / f"{args.model}.json").write_text(json.dumps(metrics, indent=2))
     table = results_table(out)
     (out / "results.md").write_text(table)
+    runs = [json.loads(f.read_text()) for f in sorted(out.glob("*.json"))]
+    learning_curves([m for m in runs if "history" in m], out / "learning_curves.png")
     print(f"{MODELS[args.model]}: test MSE {metrics['test_mse']:.5f} after "
           f"{metrics['epochs_run']} epochs ({metrics['train_time_s']:.0f} s)\n{table}", flush=True)
     return 0

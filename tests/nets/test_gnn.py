@@ -95,6 +95,7 @@ def test_train_command_writes_metrics_and_table(tmp_path):
     assert metrics["epochs_run"] == 2 and metrics["test_mse"] > 0
     assert metrics["n_train"] == 8 and "force_clips_total" in metrics["generator"]
     table = (folder / "results.md").read_text()
+    assert (folder / "learning_curves.png").stat().st_size > 0
     assert "| EGNN | 0.0071 |" in table and "| FA-GNN | 0.0057 | — |" in table
 
 
