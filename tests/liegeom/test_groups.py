@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from liegeom import GroupMembershipError
 from liegeom.groups import SL, SO, SPD, A, Affine, GLPlus, N, act_image
-from liegeom.testing.strategies import algebra_elements, group_elements
+from liegeom.testing.strategies import algebra_elements, group_elements, rotations
 
 GROUPS = [
     GLPlus(2), GLPlus(3), SL(2), SL(3), SO(2), SO(3), SO(4), SPD(2), SPD(3), A(3), N(3),
@@ -289,3 +290,177 @@ def test_so3_log_gradients_near_pi_and_finite_at_pi():
     (grad,) = torch.autograd.grad(G.log(R).square().sum(), R)
     assert torch.isfinite(grad).all()
     assert _gc(G.exp, G.hat(math.pi * axis))
+
+
+# --- SL(n).projection: the Frobenius-nearest point --------------------------------------------
+
+
+def _sq_dist(M, X):
+    return (M - X).flatten(-2).square().sum(-1)
+
+
+def _sl_retraction(M):
+    """The former SL projection, a feasible comparison point: GL+ projection / det^{1/n}."""
+    P = GLPlus(M.shape[-1]).projection(M)
+    return P * torch.exp(-torch.linalg.slogdet(P)[1] / M.shape[-1])[..., None, None]
+
+
+def _generic(seed, shape, n, scale, dtype=torch.float64):
+    gen = torch.Generator().manual_seed(seed)
+    return (scale * torch.randn(*shape, n, n, generator=gen, dtype=torch.float64)).to(dtype)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+@FEW
+@given(data=st.data())
+def test_sl_projection_lands_in_sl_and_meets_the_lagrange_condition(n, dtype, tol, data):
+    shape = data.draw(st.sampled_from(SHAPES), label="batch_shape")
+    M = data.draw(matrices(shape, n), label="M").to(dtype)
+    X = SL(n).projection(M)
+    assert X.shape == M.shape and X.dtype == dtype and torch.isfinite(X).all()
+    assert SL(n).belongs(X).all()
+    # stationarity on {det X = 1}: X^T (M - X) = -μ I, since the normal space at X is R X^{-T}
+    L = (X.mT @ (M - X)).double()
+    mu = torch.diagonal(L, dim1=-2, dim2=-1).mean(-1)
+    scale = 1 + M.double().flatten(-2).norm(dim=-1) ** 2 + X.double().flatten(-2).norm(dim=-1) ** 2
+    eye = torch.eye(n, dtype=torch.float64)
+    err = (L - mu[..., None, None] * eye).flatten(-2).norm(dim=-1) / scale
+    assert (err <= 100 * tol["rtol"]).all()
+    # at least as near as the former retraction (float64, where rounding cannot decide)
+    M64 = M.double()
+    X64 = SL(n).projection(M64)
+    assert (_sq_dist(M64, X64) <= _sq_dist(M64, _sl_retraction(M64)) * (1 + 1e-12) + 1e-12).all()
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+@FEW
+@given(data=st.data())
+def test_sl_projection_fixes_sl(n, dtype, data):
+    ill = data.draw(st.booleans(), label="ill_conditioned")
+    g = data.draw(group_elements(SL(n), batch_shape=(2,), ill_conditioned=ill, dtype=dtype),
+                  label="g")
+    fix = 1e-2 if dtype == torch.float32 else 1e-8
+    torch.testing.assert_close(SL(n).projection(g), g, rtol=fix, atol=fix)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+@FEW
+@given(seed=st.integers(0, 2 ** 31), scale=st.floats(0.2, 3.0), data=st.data())
+def test_sl_projection_is_rotation_equivariant(n, seed, scale, data):
+    # generic M (Gaussian, distinct singular values): the nearest point is unique
+    M = _generic(seed, (3,), n, scale)
+    R1 = data.draw(rotations(n, batch_shape=(3,)), label="R1")
+    R2 = data.draw(rotations(n, batch_shape=(3,)), label="R2")
+    G = SL(n)
+    torch.testing.assert_close(G.projection(R1 @ M @ R2), R1 @ G.projection(M) @ R2,
+                               rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+@FEW
+@given(seed=st.integers(0, 2 ** 31), scale=st.floats(0.2, 3.0), data=st.data())
+def test_sl_projection_is_nearer_than_other_elements(n, seed, scale, data):
+    M = _generic(seed, (4,), n, scale)
+    # and R1 diag(s) R2 with s in [1.8, 2]^n: near-isotropic spectra with det > 2, where the
+    # residual can have several roots (for n = 3, a lopsided and a rounder minimum compete)
+    s = data.draw(arrays("float64", (2, n), elements=st.floats(1.8, 2.0, width=64)), label="s")
+    R1 = data.draw(rotations(n, batch_shape=(2,)), label="R1")
+    R2 = data.draw(rotations(n, batch_shape=(2,)), label="R2")
+    M = torch.cat([M[:2], R1 @ torch.diag_embed(torch.from_numpy(s)) @ R2])
+    G = SL(n)
+    X = G.projection(M)
+    d = _sq_dist(M, X)
+    # elements near X (every tangent direction, small and moderate steps) and far from it
+    A = data.draw(algebra_elements(G, batch_shape=(4,), max_norm=1.0), label="A")
+    for eps in (1e-4, 1e-2, 0.3):
+        assert (_sq_dist(M, X @ torch.linalg.matrix_exp(eps * A)) >= d - 1e-10).all()
+    g = data.draw(group_elements(G, batch_shape=(4,)), label="g")
+    assert (_sq_dist(M, g) >= d - 1e-10).all()
+    assert (_sq_dist(M, _sl_retraction(M)) >= d - 1e-10).all()
+
+
+def test_sl_projection_of_twice_identity_is_lopsided():
+    # M = 2 I_3: the identity (squared distance 3) is a critical point, but diag(φ, φ, 1/φ²)
+    # is nearer: 2 (2 - φ)² + (2 - 1/φ²)² = 2/φ⁴ + φ² ≈ 2.9098
+    phi = (1 + math.sqrt(5)) / 2
+    M = 2 * torch.eye(3, dtype=torch.float64)
+    X = SL(3).projection(M)
+    s = torch.linalg.svdvals(X)
+    torch.testing.assert_close(s, torch.tensor([phi, phi, phi ** -2], dtype=torch.float64))
+    torch.testing.assert_close(_sq_dist(M, X), torch.tensor(2 / phi ** 4 + phi ** 2,
+                                                            dtype=torch.float64))
+    assert _sq_dist(M, X) < _sq_dist(M, torch.eye(3, dtype=torch.float64)) - 0.09
+    # SL(2), M = 3 I: σ = ((3 + √5)/2, (3 - √5)/2), squared distance 7 < 8 at the identity
+    X2 = SL(2).projection(3 * torch.eye(2, dtype=torch.float64))
+    torch.testing.assert_close(_sq_dist(3 * torch.eye(2, dtype=torch.float64), X2),
+                               torch.tensor(7.0, dtype=torch.float64))
+
+
+def _scipy_nearest(M, starts):
+    """min ||M - X0 expm(hat v)||² over v in sl(n) coordinates: BFGS with the exact gradient
+    (Fréchet derivative of expm) from each start; the best result is re-centred and polished."""
+    from scipy.linalg import expm, expm_frechet
+    from scipy.optimize import minimize
+
+    G = SL(M.shape[-1])
+    B = G.basis.numpy()
+    Mn = M.numpy()
+
+    def descend(X0):
+        def f(v):
+            A = np.tensordot(v, B, 1)
+            R = Mn - X0 @ expm(A)
+            # <R, X0 Dexp_A[E]> = <Dexp_{A^T}[X0^T R], E>: one Fréchet derivative
+            W = expm_frechet(A.T, X0.T @ R, compute_expm=False)
+            return float((R ** 2).sum()), -2 * np.tensordot(B, W, 2)
+
+        res = minimize(f, np.zeros(G.dim), jac=True, method="BFGS", options={"gtol": 1e-7})
+        return res.fun, X0 @ expm(np.tensordot(res.x, B, 1))
+
+    best = min((descend(X0.numpy()) for X0 in starts), key=lambda r: r[0])
+    return min(best[0], descend(best[1])[0])
+
+
+@pytest.mark.parametrize("case", ["gaussian", "scaled", "negative-det", "singular", "spread", "cI"])
+@pytest.mark.parametrize("n", [2, 3])
+def test_sl_projection_matches_scipy_minimisation(n, case, generator):
+    G = SL(n)
+    M = torch.randn(n, n, generator=generator, dtype=torch.float64)
+    if case == "scaled":
+        M = 2.5 * M / torch.linalg.det(M).abs() ** (1 / n)  # det 2.5^n: lopsided roots may win
+    elif case == "negative-det":
+        M = M * torch.sign(torch.linalg.det(M)) * torch.tensor([-1.0] + [1.0] * (n - 1))
+    elif case == "singular":
+        M[-1] = 0.7 * M[0]
+    elif case == "spread":  # distinct singular values; for n = 3 two local minima and a saddle
+        s = [3.0, 2.6] if n == 2 else [1.9, 1.89, 1.885]
+        M = SO(n).random_point((), generator=generator) @ torch.diag(
+            torch.tensor(s, dtype=torch.float64)) @ SO(n).random_point((), generator=generator)
+    elif case == "cI":  # 2 I_3, 3 I_2: tied spectra, lopsided nearest points
+        M = 2 * torch.eye(n, dtype=torch.float64) + (n == 2) * torch.eye(n, dtype=torch.float64)
+    starts = [G.identity(dtype=torch.float64), _sl_retraction(M),
+              *G.random_point((1,), scale=1.0, generator=generator)]
+    d = float(_sq_dist(M, G.projection(M)))
+    d_ref = _scipy_nearest(M, starts)
+    assert d <= d_ref + 1e-9
+    assert d_ref <= d + 1e-6
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_sl_projection_gradcheck(n, generator):
+    G = SL(n)
+    M = torch.randn(3, n, n, generator=generator, dtype=torch.float64)
+    M[1] = 2.5 * M[1] / torch.linalg.det(M[1]).abs() ** (1 / n)  # det > 2: lopsided candidate
+    M[2, 0] = -M[2, 0] if torch.linalg.det(M[2]) > 0 else M[2, 0]  # det < 0
+    assert _gc(G.projection, M)
+    # a lopsided nearest point (σ_n < s_n / 2) is differentiated too
+    L = torch.diag(torch.tensor([3.0, 2.6, 2.3, 2.1], dtype=torch.float64)[:n])
+    s_n = float(torch.linalg.svdvals(L)[-1])
+    assert float(torch.linalg.svdvals(G.projection(L))[-1]) < s_n / 2
+    Q = G.random_point((), generator=generator)
+    assert _gc(G.projection, Q @ L)
+    # finite gradients at degenerate inputs: SL elements, 2I (tied, degenerate root), zero
+    for D in (Q, 2 * torch.eye(n, dtype=torch.float64), torch.zeros(n, n, dtype=torch.float64)):
+        D = D.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(G.projection(D).square().sum(), D)
+        assert torch.isfinite(grad).all()
