@@ -330,9 +330,9 @@ class GLPlus(MatrixGroup):
         return la.spd_exp(X) @ R
 
 
-# nearest point of SL(n): 64 log-spaced cells bracket the roots below s'_n/2, the first 4 bracketing
-# ones (2 at most were seen on 6e4 random spectra, n = 2..6) are bisected 64
-# times in log y (a cell spans log(det M / 2) / 63 at most, so 64 halvings reach float64 rounding)
+# nearest point of SL(n): 64 log-spaced cells bracket the roots below s'_n/2; the first 4
+# bracketing cells (at most 2 seen on 6e4 random spectra, n = 2..6) are bisected 64 times in
+# log y (a cell spans log(det M / 2) / 63, so 64 halvings reach float64 rounding)
 _SL_GRID = 64
 _SL_BISECT = 64
 _SL_CELLS = 4
@@ -474,7 +474,8 @@ class SL(GLPlus):
             ``det M`` moved onto the last singular value (``det U' V^T = 1``) and ``σ > 0``,
             ``Π σ_i = 1`` is the nearest such vector to ``s'`` (signed von Neumann trace
             inequality). The Lagrange condition ``σ_i^2 - s'_i σ_i = μ`` (one ``μ`` for all
-            ``i``) holds, i.e. ``X^T (M - X) = -μ I``. ``M`` itself where it lies in SL(n).
+            ``i``) holds, i.e. ``X^T (M - X) = -μ I``. ``M`` (up to rounding) where it lies in
+            SL(n).
 
         Notes
         -----
@@ -490,10 +491,11 @@ class SL(GLPlus):
         A final Newton step with autograd on gives the first derivatives (implicit function
         theorem); they are undefined, and zeroed, where the root is degenerate.
 
-        The nearest point is not unique where two roots tie in distance, and where
-        ``s_{n-1} = s_n`` while the nearest ``σ`` has ``σ_{n-1} != σ_n``: e.g. for
-        ``M = c I`` with ``c > 2`` (n >= 3) every rotation of the lopsided point is nearest; one
-        of them is returned, depending on the SVD. Cost: one SVD plus ``O(64 · 6 · n)`` scalar
+        The nearest point is not unique where two minima tie in distance (the projection jumps
+        there), and where ``s_{n-1} = s_n`` while the nearest ``σ`` has ``σ_{n-1} != σ_n``: for
+        ``M = c I`` with ``c > 2`` (n = 2), ``c > 1.902`` (n = 3), ``c > 1.781`` (n = 4), every
+        ``R diag(σ) R^T``, ``R`` in SO(n), is nearest, and for ``M = 0`` every rotation; one of
+        them is returned, depending on the SVD. Cost: one SVD plus ``O(64 · 6 · n)`` scalar
         operations per matrix.
 
         Examples
