@@ -471,3 +471,21 @@ def test_sl_projection_gradcheck(n, generator):
         D = D.clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(G.projection(D).square().sum(), D)
         assert torch.isfinite(grad).all()
+
+
+@pytest.mark.parametrize("a", [4.0, 13 / 3, 6.0])
+def test_sl3_log_of_ill_conditioned_elements_found_by_hypothesis(a):
+    """Regression: diag(e^a, e^a, e^-2a) and a rotated copy (condition e^3a) once made the
+    Denman-Beavers square root stall above its unit-roundoff tolerance; the log must still be
+    the principal one, to the accuracy the conditioning allows: a relative perturbation eps of
+    an SPD g moves log g by at most eps * cond(g) (divided differences of log <= 1/lambda_min)."""
+    G = SL(3)
+    D = torch.diag(torch.tensor([a, a, -2 * a], dtype=torch.float64))
+    R = SO(3).exp(SO(3).hat(torch.tensor([0.3, -1.1, 0.7], dtype=torch.float64)))
+    eps = torch.finfo(torch.float64).eps
+    for X in (D, R @ D @ R.mT):
+        g = torch.linalg.matrix_exp(X)
+        L = G.log(g)
+        bound = 10 * 3 * eps * math.exp(3 * a) / float(X.norm())
+        assert float((L - X).norm() / X.norm()) < bound
+        assert float((G.exp(L) - g).norm() / g.norm()) < 1e-8
