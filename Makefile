@@ -22,14 +22,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
+# Two xdist workers on small matrices: one BLAS/OpenMP thread each (idle BLAS threads spin and
+# slow numpy/scipy-heavy tests badly on a 2-core machine); torch is set to one thread in conftest.
+ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not slow" -q
+	$(ONE_THREAD) $(PY) -m pytest -n 2 -m "not slow" -q
 
 test-slow: $(STAMP)
-	$(PY) -m pytest -n 2 -m "slow" -q
+	$(ONE_THREAD) $(PY) -m pytest -n 2 -m "slow" -q
 
 test-thorough: $(STAMP)
-	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest -n 2 -q
+	$(ONE_THREAD) HYPOTHESIS_PROFILE=thorough $(PY) -m pytest -n 2 -q
 
 # The main job: each package's demo in turn, outputs under $(OUT)/<package>/.
 demo: $(STAMP)
