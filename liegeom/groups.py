@@ -57,6 +57,16 @@ def _floor(scale: torch.Tensor) -> torch.Tensor:
                                                                  torch.ones_like(scale))
 
 
+def _signed_svd(M: torch.Tensor):
+    """SVD with the sign of ``det M`` moved onto the last singular value:
+    ``M = U' diag(s') V^T`` with ``det(U' V^T) = +1`` (the shared first step of the GL+, SL and
+    SO projections)."""
+    U, s, V = la.svd(M)
+    d = torch.sign(la.det(U.detach()) * la.det(V.detach()))
+    U = torch.cat([U[..., :-1], U[..., -1:] * d[..., None, None]], -1)
+    return U, torch.cat([s[..., :-1], s[..., -1:] * d[..., None]], -1), V
+
+
 def _fmt(x: torch.Tensor) -> str:
     return f"{float(x):.6g}"
 
@@ -299,13 +309,11 @@ class GLPlus(MatrixGroup):
         set has no nearest point there)."""
         s_ = self.size
         check_shape(M, ["...", s_, s_], f"matrix to project onto {self.name}")
-        U, s, V = la.svd(M)
-        sign = torch.sign(la.det(U) * la.det(V)).detach()
-        last = s[..., -1] * sign
-        floor = _floor(s[..., 0])
+        U, s, V = _signed_svd(M)
+        last = s[..., -1]
+        floor = _floor(s[..., 0].abs())
         s = torch.cat([s[..., :-1], torch.where(last > 0, last, floor)[..., None]], -1)
         s = torch.maximum(s, floor[..., None])
-        U = torch.cat([U[..., :-1], U[..., -1:] * sign[..., None, None]], -1)
         fixed = (U * s[..., None, :]) @ V.mT
         return torch.where(_positive_det(M)[..., None, None], M, fixed)
 
@@ -506,12 +514,8 @@ class SL(GLPlus):
         """
         s_ = self.size
         check_shape(M, ["...", s_, s_], f"matrix to project onto {self.name}")
-        U, s, V = la.svd(M)
-        d = torch.sign(la.det(U.detach()) * la.det(V.detach()))
-        d = torch.where(d == 0, torch.ones_like(d), d)
-        U = torch.cat([U[..., :-1], U[..., -1:] * d[..., None, None]], -1)
-        sp = torch.cat([s[..., :-1], s[..., -1:] * d[..., None]], -1).double()
-        sigma = _sl_nearest_sigma(sp).to(M.dtype)
+        U, sp, V = _signed_svd(M)
+        sigma = _sl_nearest_sigma(sp.double()).to(M.dtype)
         return (U * sigma[..., None, :]) @ V.mT
 
 
@@ -602,9 +606,7 @@ class SO(MatrixGroup):
             c = torch.where(ok, p / r, torch.ones_like(p))
             s = q / r
             return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
-        U, _, V = la.svd(M)
-        d = torch.sign(la.det(U) * la.det(V)).detach()
-        U = torch.cat([U[..., :-1], U[..., -1:] * d[..., None, None]], -1)
+        U, _, V = _signed_svd(M)
         return U @ V.mT
 
     def random_point(self, batch_shape=(), *, distribution=None, scale=0.5, generator=None,
