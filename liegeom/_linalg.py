@@ -326,7 +326,7 @@ def _funcm2_fast(S: torch.Tensor, kind: str) -> torch.Tensor:
     h = r.mul(2).clamp_min_(torch.finfo(S.dtype).tiny)  # λ_2 - λ_1
     if kind == "exp":
         hi = torch.add(m, r).exp_()
-        beta = torch.expm1(-h).neg_().div_(h).mul_(hi)  # f[λ_1, λ_2], anchored at the top
+        beta = _expm1_ratio_desc(h).mul_(hi)  # f[λ_1, λ_2], anchored at the top
         alpha = torch.addcmul(hi, beta, r, value=-1)  # secant value at m
     else:
         lo = torch.sub(m, r)
