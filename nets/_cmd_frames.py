@@ -25,20 +25,30 @@ PUBLISHED_MSE = {
     "EGNN": 0.0071,
     "FA-GNN": 0.0057,
 }
-MODELS = {"fa-gnn": "FA-GNN", "egnn": "EGNN", "gnn": "GNN", "linear": "Linear"}
+MODELS = {"fa-gnn": "FA-GNN", "fa-gnn-input": "FA-GNN (input frame only)", "egnn": "EGNN",
+          "gnn": "GNN", "linear": "Linear"}
+#: Hidden width per model when none is given: 60 = 20 vectors of R^3 for the layerwise FA-GNN
+#: (the authors' n-body setting), 64 otherwise (the EGNN paper's).
+DEFAULT_HIDDEN = {"fa-gnn": 60, "fa-gnn-input": 64, "egnn": 64, "gnn": 64, "linear": 0}
 
 
-def build_model(name: str, hidden: int = 64, layers: int = 4) -> torch.nn.Module:
-    """``fa-gnn`` | ``egnn`` | ``gnn`` | ``linear``, each called as ``model(x, v, charges=q)``."""
+def build_model(name: str, hidden: int | None = None, layers: int = 4, *,
+                detach_frames: bool = False) -> torch.nn.Module:
+    """``fa-gnn`` | ``fa-gnn-input`` | ``egnn`` | ``gnn`` | ``linear``, each called as
+    ``model(x, v, charges=q)``; ``hidden=None`` takes :data:`DEFAULT_HIDDEN`;
+    ``detach_frames`` applies to ``fa-gnn`` (see :class:`~nets.gnn.LayerwiseFAGNN`)."""
+    if name not in MODELS:
+        raise ValueError(f"expected a model in {sorted(MODELS)}, got {name!r}")
+    hidden = DEFAULT_HIDDEN[name] if hidden is None else hidden
     if name == "fa-gnn":
-        return fa_gnn(hidden, layers)
+        return fa_gnn(hidden, layers, detach_frames=detach_frames)
+    if name == "fa-gnn-input":
+        return fa_gnn(hidden, layers, layerwise=False)
     if name == "egnn":
         return EGNN(hidden, layers)
     if name == "gnn":
         return NBodyGNN(hidden, layers)
-    if name == "linear":
-        return ConstantVelocity()
-    raise ValueError(f"expected a model in {sorted(MODELS)}, got {name!r}")
+    return ConstantVelocity()
 
 
 def _batches(split: NBodySplit, size: int, generator=None):
@@ -69,18 +79,27 @@ def evaluate(model, split: NBodySplit, batch_size: int = 500, dtype=torch.float3
 
 def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr: float = 5e-4,
                 weight_decay: float = 1e-12, eval_every: int = 5, time_limit_s: float = math.inf,
-                seed: int = 0, hidden: int = 64, layers: int = 4, progress: bool = True,
-                device: str | torch.device = "cpu") -> dict:
+                seed: int = 0, hidden: int | None = None, layers: int = 4, progress: bool = True,
+                device: str | torch.device = "cpu", schedule: str = "constant",
+                detach_frames: bool = False, save_to: str | Path | None = None) -> dict:
     """Train one model with Adam; return metrics at the epoch of best validation MSE.
+
+    ``schedule``: ``"constant"`` (the EGNN and FA papers' recipe) or ``"cosine"`` (the learning
+    rate decays to 0 over ``epochs``, stepped once per epoch). ``save_to``: a path where the
+    best state dict is saved with ``torch.save``.
 
     The splits are moved to ``device`` once; the batch order comes from a seeded CPU generator,
     so a run's batches are the same on every device.
     """
+    if schedule not in ("constant", "cosine"):
+        raise ValueError(f"expected schedule 'constant' or 'cosine', got {schedule!r}")
     device = torch.device(device)
     torch.manual_seed(seed)
-    model = build_model(model_name, hidden, layers).to(device)
+    model = build_model(model_name, hidden, layers, detach_frames=detach_frames).to(device)
     train_s, val_s, test_s = (_split_to(s, device) for s in (data.train, data.val, data.test))
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+             if schedule == "cosine" else None)
     gen = torch.Generator().manual_seed(seed)
     f32 = torch.float32
     best = {"val_mse": math.inf, "epoch": 0, "state": copy.deepcopy(model.state_dict())}
@@ -103,6 +122,8 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
             opt.step()
             run += loss.item() * len(x)
             count += len(x)
+        if sched is not None:
+            sched.step()
         done = epoch
         elapsed = time.perf_counter() - start
         last = epoch == epochs or elapsed > time_limit_s
@@ -119,6 +140,8 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
             break
     train_time = time.perf_counter() - start
     model.load_state_dict(best["state"])
+    if save_to is not None:
+        torch.save(best["state"], save_to)
     return {
         "model": MODELS[model_name],
         "epochs_run": done,
@@ -131,7 +154,10 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         "n_test": len(test_s),
         "batch_size": batch_size,
         "lr": lr,
-        "hidden": hidden,
+        "schedule": schedule,
+        "detach_frames": detach_frames,
+        "weight_decay": weight_decay,
+        "hidden": DEFAULT_HIDDEN[model_name] if hidden is None else hidden,
         "layers": layers,
         "parameters": sum(p.numel() for p in model.parameters()),
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU",
@@ -210,7 +236,10 @@ def _run_train(args) -> int:
     print("generator:", json.dumps(data.stats), flush=True)
     metrics = train_nbody(args.model, data, epochs=args.epochs, batch_size=args.batch_size,
                           lr=args.lr, eval_every=args.eval_every,
-                          time_limit_s=args.time_limit * 60, seed=args.seed, device=args.device)
+                          time_limit_s=args.time_limit * 60, seed=args.seed, device=args.device,
+                          hidden=args.hidden, layers=args.layers, schedule=args.schedule,
+                          weight_decay=args.weight_decay, detach_frames=args.detach_frames,
+                          save_to=out / f"{args.model}.pt")
     metrics["generator"] = data.stats
     (out / f"{args.model}.json").write_text(json.dumps(metrics, indent=2))
     table = results_table(out)
@@ -235,6 +264,14 @@ def register_train(train_subparsers) -> None:
     p.add_argument("--n-test", type=int, default=2000)
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--schedule", choices=("constant", "cosine"), default="constant",
+                   help="learning-rate schedule (cosine: decay to 0 over --epochs)")
+    p.add_argument("--weight-decay", type=float, default=1e-12)
+    p.add_argument("--detach-frames", action="store_true",
+                   help="fa-gnn: no gradient through the hidden frames (the authors' code)")
+    p.add_argument("--hidden", type=int, default=None,
+                   help="hidden width (default: 60 for fa-gnn, 64 for the others)")
+    p.add_argument("--layers", type=int, default=4)
     p.add_argument("--eval-every", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-seed", type=int, default=0)
@@ -311,13 +348,14 @@ def demo(args) -> int:
     epochs = {"fa-gnn": 1 if quick else 10, "egnn": 2 if quick else 30}
     results = {}
     for name in ("fa-gnn", "egnn"):
-        m = train_nbody(name, data, epochs=epochs[name], eval_every=1, hidden=32 if quick else 64,
+        hidden = {"fa-gnn": 30 if quick else 60, "egnn": 32 if quick else 64}[name]
+        m = train_nbody(name, data, epochs=epochs[name], eval_every=1, hidden=hidden,
                         progress=False)
         results[name] = {k: m[k] for k in ("test_mse", "epochs_run", "train_time_s")}
         print(f"  {MODELS[name]}: test MSE {m['test_mse']:.4f} after {m['epochs_run']} epochs "
               f"({m['train_time_s']:.1f} s)", flush=True)
     # one equivariance check of the trained-from-scratch FA-GNN on test inputs
-    model = build_model("fa-gnn", 32, 2)
+    model = build_model("fa-gnn", 30, 2)
     x, v, qc = (t[:8].float() for t in (data.test.positions, data.test.velocities,
                                         data.test.charges))
     rot = torch.linalg.qr(torch.randn(8, 3, 3))[0]

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-__all__ = ["FrameAveraging", "FrameSet", "FrameDegeneracyWarning", "FrameDegeneracyError"]
+__all__ = ["FrameAveraging", "FrameSet", "FrameDegeneracyWarning", "FrameDegeneracyError",
+           "frame_mean", "stack_for"]
 
 
 class FrameDegeneracyWarning(UserWarning):
@@ -62,13 +63,20 @@ class FrameSet:
     data: dict
 
 
-def _stack_for(frames: FrameSet, value):
+def stack_for(frames: FrameSet, value):
     """Repeat a batch-first tensor (or a structure of them) over the frame elements."""
     if isinstance(value, torch.Tensor):
         return value.index_select(0, frames.index)
     if isinstance(value, (tuple, list)):
-        return type(value)(_stack_for(frames, v) for v in value)
+        return type(value)(stack_for(frames, v) for v in value)
     return value
+
+
+def frame_mean(frames: FrameSet, y: torch.Tensor) -> torch.Tensor:
+    """Weighted mean over each input's frame elements: ``[M, ...]`` -> ``[B, ...]``."""
+    w = frames.weight.to(y.dtype).reshape(-1, *([1] * (y.dim() - 1)))
+    out = torch.zeros(frames.sizes.shape[0], *y.shape[1:], dtype=y.dtype, device=y.device)
+    return out.index_add(0, frames.index, w * y)
 
 
 class FrameAveraging(nn.Module):
@@ -154,10 +162,8 @@ class FrameAveraging(nn.Module):
         frames = self.group.frame(xf, *inputs_f)
         self.last_frame = frames
         canon = self.group.canonicalize(frames, xf, *inputs_f)
-        y = self.backbone(*canon, **{k: _stack_for(frames, v) for k, v in context_f.items()})
+        y = self.backbone(*canon, **{k: stack_for(frames, v) for k, v in context_f.items()})
         if self.output == "equivariant":
             y = self.group.act(frames, y, translate=self.translate_output)
-        w = frames.weight.to(y.dtype).reshape(-1, *([1] * (y.dim() - 1)))
-        out = torch.zeros(xf.shape[0], *y.shape[1:], dtype=y.dtype, device=y.device)
-        out = out.index_add(0, frames.index, w * y)
+        out = frame_mean(frames, y)
         return out.reshape(*batch_shape, *out.shape[1:])

@@ -69,7 +69,7 @@ def test_fa_gnn_on_cuda_matches_the_cpu():
     x, v = torch.randn(2, 4, 5, 3, generator=gen, dtype=F64)
     charges = (torch.randint(0, 2, (4, 5), generator=gen) * 2 - 1).to(F64)
     torch.manual_seed(0)
-    model = fa_gnn(16, 2).to(F64)
+    model = fa_gnn(15, 2).to(F64)
     with torch.no_grad():
         ref = model(x, v, charges=charges)
         out = model.to(CUDA)(x.to(CUDA), v.to(CUDA), charges=charges.to(CUDA))

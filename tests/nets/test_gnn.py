@@ -11,7 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liegeom.testing import assert_equivariant, equivariance_error
-from nets.gnn import EGNN, GNN, ConstantVelocity, NBodyGNN, fa_gnn
+from nets.gnn import (
+    EGNN,
+    GNN,
+    ConstantVelocity,
+    LayerwiseFAGNN,
+    NBodyGNN,
+    edge_messages,
+    fa_gnn,
+    pair_features,
+)
 
 FIXTURE_OK = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=5)
 TOL = {torch.float64: 1e-10, torch.float32: 1e-4}
@@ -44,12 +53,13 @@ def _act_points(g, y):
 
 def _model(name, dtype):
     torch.manual_seed(0)
-    model = {"egnn": lambda: EGNN(16, 2), "fa-gnn": lambda: fa_gnn(16, 2)}[name]()
+    model = {"egnn": lambda: EGNN(16, 2), "fa-gnn": lambda: fa_gnn(15, 3),
+             "fa-gnn-input": lambda: fa_gnn(16, 2, layerwise=False)}[name]()
     return model.to(dtype)
 
 
 @FIXTURE_OK
-@given(name=st.sampled_from(["egnn", "fa-gnn"]), seed=st.integers(0, 2**16))
+@given(name=st.sampled_from(["egnn", "fa-gnn", "fa-gnn-input"]), seed=st.integers(0, 2**16))
 def test_equivariant_under_e3_and_permutations(dtype, name, seed):
     """f(P(Qx + t), P Q v, P q) = P (Q f(x, v, q) + t), reflections included."""
     x, v, q, g = _inputs(seed, dtype)
@@ -77,9 +87,77 @@ def test_shapes_and_batch_dims():
     edge = torch.randn(2, 3, 5, 5, 1)
     assert GNN(4, 1, 8, 2, 1)(h, edge).shape == (2, 3, 5, 2)
     x, v, q, _ = _inputs(0, torch.float32, batch=2)
-    for model in (EGNN(8, 1), NBodyGNN(8, 1), fa_gnn(8, 1)):
+    for model in (EGNN(8, 1), NBodyGNN(8, 1), fa_gnn(9, 1), fa_gnn(9, 2),
+                  fa_gnn(8, 1, layerwise=False)):
         assert model(x, v, charges=q).shape == (2, 5, 3)
-    assert fa_gnn(8, 1)(x[None], v[None], charges=q[None]).shape == (1, 2, 5, 3)
+    assert fa_gnn(8, 1, layerwise=False)(x[None], v[None], charges=q[None]).shape == (1, 2, 5, 3)
+
+
+def test_layerwise_fa_gnn_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="divisible by dim=3"):
+        fa_gnn(16, 2)
+    x, v, q, _ = _inputs(0, torch.float32, batch=2)
+    with pytest.raises(ValueError, match=r"\[B, n, 3\]"):
+        fa_gnn(9, 2)(x[None], v[None], charges=q[None])
+
+
+@given(seed=st.integers(0, 2**16))
+@settings(max_examples=5)
+def test_layerwise_fa_gnn_hidden_states_are_equivariant(seed):
+    """Every averaged hidden state transforms as vectors under O(3), reflections included, and
+    does not move under translations: the constraint holds layer by layer."""
+    x, v, q, (g, t, perm) = _inputs(seed, torch.float64)
+    torch.manual_seed(0)
+    model = LayerwiseFAGNN(15, 4).double()
+    with torch.no_grad():
+        hs = model.hidden_states(x, v, q)
+        moved = model.hidden_states(x @ g.transpose(-1, -2) + t, v @ g.transpose(-1, -2), q)
+    assert len(hs) == 3 and hs[0].shape == (4, 5, 5, 3)
+    for h, hm in zip(hs, moved):
+        assert float((hm - h @ g.unsqueeze(1).transpose(-1, -2)).abs().max()) < 1e-10
+        assert float(h.abs().max()) > 1e-3  # not trivially zero
+
+
+def test_layerwise_fa_gnn_gradients_match_finite_differences():
+    """Gradients flow through every frame (eigenvectors of the hidden clouds included)."""
+    x, v, q, _ = _inputs(3, torch.float64, batch=2)
+    torch.manual_seed(0)
+    model = LayerwiseFAGNN(6, 3).double()
+    x = x.requires_grad_()
+    f = lambda x_: model(x_, v, charges=q)
+    assert torch.autograd.gradcheck(f, (x,), eps=1e-6, atol=1e-6)
+    params = [p for p in model.parameters() if p.requires_grad]
+    loss = (f(x) ** 2).sum()
+    grads = torch.autograd.grad(loss, params)
+    assert all(bool(torch.isfinite(gr).all()) for gr in grads)
+
+
+def test_detached_frames_change_gradients_not_values():
+    """detach_frames keeps the forward values (and equivariance) and drops only the frame
+    rotations' share of the gradient."""
+    x, v, q, (g, t, _) = _inputs(4, torch.float64, batch=3)
+    torch.manual_seed(0)
+    full = LayerwiseFAGNN(9, 3).double()
+    det = LayerwiseFAGNN(9, 3, detach_frames=True).double()
+    det.load_state_dict(full.state_dict())
+    assert torch.equal(full(x, v, q), det(x, v, q))
+    with torch.no_grad():
+        moved = det(x @ g.transpose(-1, -2) + t, v @ g.transpose(-1, -2), q)
+        assert float((moved - (det(x, v, q) @ g.transpose(-1, -2) + t)).abs().max()) < 1e-10
+    grads = [torch.autograd.grad(m(x, v, q).pow(2).sum(), m.gnn.embed.weight)[0]
+             for m in (full, det)]
+    assert float((grads[0] - grads[1]).abs().max()) > 1e-8
+
+
+def test_edge_messages_match_the_concatenated_mlp():
+    """The split first layer gives the numbers of mlp([h_i, h_j, a_ij])."""
+    torch.manual_seed(0)
+    gnn = GNN(4, 2, 8, 3, 1).double()
+    h = torch.randn(3, 5, 8, dtype=torch.float64)
+    a = torch.randn(3, 5, 5, 2, dtype=torch.float64)
+    mask = (~torch.eye(5, dtype=torch.bool)).unsqueeze(-1).double()
+    ref = gnn.edge[0](torch.cat([pair_features(h), a], -1)) * mask
+    assert torch.allclose(edge_messages(gnn.edge[0], h, a, mask), ref, atol=1e-13)
 
 
 def test_train_command_writes_metrics_and_table(tmp_path):
@@ -88,11 +166,13 @@ def test_train_command_writes_metrics_and_table(tmp_path):
 
     status = main(["train", "nbody", "--model", "egnn", "--epochs", "2", "--n-train", "8",
                    "--n-val", "4", "--n-test", "4", "--eval-every", "1", "--out", str(tmp_path),
-                   "--cache-dir", str(tmp_path / "cache")])
+                   "--cache-dir", str(tmp_path / "cache"), "--schedule", "cosine"])
     assert status == 0
     folder = tmp_path / "nets" / "nbody"
     metrics = json.loads((folder / "egnn.json").read_text())
     assert metrics["epochs_run"] == 2 and metrics["test_mse"] > 0
+    assert metrics["schedule"] == "cosine" and metrics["hidden"] == 64
+    EGNN(64, 4).load_state_dict(torch.load(folder / "egnn.pt"))  # the best weights are saved
     assert metrics["n_train"] == 8 and "force_clips_total" in metrics["generator"]
     table = (folder / "results.md").read_text()
     assert (folder / "learning_curves.png").stat().st_size > 0
@@ -100,10 +180,12 @@ def test_train_command_writes_metrics_and_table(tmp_path):
 
 
 def test_build_model_rejects_unknown_names():
-    from nets._cmd_frames import build_model
+    from nets._cmd_frames import build_model, train_nbody
 
     with pytest.raises(ValueError, match="fa-gnn"):
         build_model("transformer")
+    with pytest.raises(ValueError, match="schedule"):
+        train_nbody("linear", None, epochs=1, schedule="step")
 
 
 def test_linear_baseline_is_equivariant_and_fits_constant_velocity_data(generator):
@@ -121,4 +203,4 @@ def test_linear_baseline_is_equivariant_and_fits_constant_velocity_data(generato
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert abs(float(model.lam) - 0.75) < 1e-3
+    assert abs(float(model.lam.detach()) - 0.75) < 1e-3
