@@ -175,7 +175,8 @@ def results_table(folder: Path) -> str:
             ours[m["model"]] = m
     lines = ["| model | published test MSE | ours: test MSE | ours: budget |",
              "|---|---|---|---|"]
-    for name, mse in PUBLISHED_MSE.items():
+    rows = list(PUBLISHED_MSE.items()) + [(k, None) for k in ours if k not in PUBLISHED_MSE]
+    for name, mse in rows:
         m = ours.get(name)
         ours_s = f"{m['test_mse']:.4f}" if m else "—"
         budget = "—"
@@ -185,7 +186,8 @@ def results_table(folder: Path) -> str:
                 where = f"CPU ({m['torch_threads']} thread)"
             budget = (f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min wall on "
                       f"{where}, n_train={m['n_train']}")
-        lines.append(f"| {name} | {mse:.4f} | {ours_s} | {budget} |")
+        published = "—" if mse is None else f"{mse:.4f}"
+        lines.append(f"| {name} | {published} | {ours_s} | {budget} |")
     return "\n".join(lines) + "\n"
 
 

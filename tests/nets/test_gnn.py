@@ -204,3 +204,16 @@ def test_linear_baseline_is_equivariant_and_fits_constant_velocity_data(generato
         loss.backward()
         opt.step()
     assert abs(float(model.lam.detach()) - 0.75) < 1e-3
+
+
+def test_results_table_lists_unpublished_models_too(tmp_path):
+    from nets._cmd_frames import results_table
+
+    run = {"epochs_run": 3, "train_time_s": 6.0, "device": "CPU", "torch_threads": 1,
+           "n_train": 8}
+    (tmp_path / "a.json").write_text(json.dumps({"model": "FA-GNN", "test_mse": 0.5, **run}))
+    (tmp_path / "b.json").write_text(json.dumps(
+        {"model": "FA-GNN (input frame only)", "test_mse": 0.25, **run}))
+    table = results_table(tmp_path)
+    assert "| FA-GNN | 0.0057 | 0.5000 |" in table
+    assert "| FA-GNN (input frame only) | — | 0.2500 |" in table
