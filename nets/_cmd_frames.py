@@ -39,6 +39,8 @@ def build_model(name: str, hidden: int | None = None, layers: int = 4, *,
     ``detach_frames`` applies to ``fa-gnn`` (see :class:`~nets.gnn.LayerwiseFAGNN`)."""
     if name not in MODELS:
         raise ValueError(f"expected a model in {sorted(MODELS)}, got {name!r}")
+    if detach_frames and name != "fa-gnn":
+        raise ValueError(f"detach_frames applies to the fa-gnn model only, got model {name!r}")
     hidden = DEFAULT_HIDDEN[name] if hidden is None else hidden
     if name == "fa-gnn":
         return fa_gnn(hidden, layers, detach_frames=detach_frames)
@@ -228,6 +230,8 @@ def _run_train(args) -> int:
     torch.set_num_threads(args.threads)
     out = Path(args.out) / "nets" / "nbody"
     out.mkdir(parents=True, exist_ok=True)
+    # a bad model configuration fails here, before minutes of data generation
+    build_model(args.model, args.hidden, args.layers, detach_frames=args.detach_frames)
     print(f"n-body data: {args.n_train}/{args.n_val}/{args.n_test} simulations", flush=True)
     sim_device = torch.device(args.sim_device or args.device)
     chunk = 256 if sim_device.type == "cpu" else 1 << 16

@@ -14,9 +14,11 @@ the charged n-body task uses (n = 5).
   :math:`x_i \leftarrow x_i + v_i`, :math:`h_i \leftarrow h_i + \phi_h(h_i, \sum_j m_{ij})`;
   the edge attributes :math:`a_{ij}` are :math:`q_i q_j` and the squared distance of the *input*
   positions (fixed across layers, as in the authors' code).
-* :class:`NBodyGNN` — the GNN as an n-body predictor: node inputs ``[x, v]``, edge attribute
-  :math:`q_i q_j`, output ``x + decoder(h)``; wrap it in frame averaging for FA-GNN
-  (:func:`fa_gnn`).
+* :class:`NBodyGNN` — the GNN as an n-body predictor: node inputs ``[x, v]``, edge attributes
+  :math:`q_i q_j` and :math:`\lVert x_i - x_j\rVert^2` (:func:`nbody_edge_attributes`), output
+  ``x + decoder(h)``.
+* :class:`LayerwiseFAGNN` — FA-GNN: the GNN with frame averaging in every layer
+  (:func:`fa_gnn`; ``fa_gnn(layerwise=False)`` averages once around :class:`NBodyGNN`).
 """
 
 from __future__ import annotations

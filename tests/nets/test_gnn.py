@@ -217,3 +217,25 @@ def test_results_table_lists_unpublished_models_too(tmp_path):
     table = results_table(tmp_path)
     assert "| FA-GNN | 0.0057 | 0.5000 |" in table
     assert "| FA-GNN (input frame only) | — | 0.2500 |" in table
+
+
+@pytest.mark.parametrize("detach", [False, True])
+def test_layerwise_fa_gnn_exact_on_tied_spectra_mixed_into_a_batch(detach):
+    """A regular tetrahedron plus its centre (isotropic covariance) next to generic samples:
+    the robust frames have other sizes per sample and in every layer, and the network stays
+    E(3)- and permutation-equivariant to rounding (reflection included)."""
+    x, v, q, (g, t, perm) = _inputs(5, torch.float64, batch=3)
+    tet = torch.tensor([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1], [0, 0, 0.0]],
+                       dtype=torch.float64)
+    x, v, q = x.clone(), v.clone(), q.clone()
+    x[1], v[1], q[1] = tet, 0.3 * tet, 1.0
+    g = g.clone()
+    g[0] = g[0] * torch.tensor([1.0, 1.0, -1.0], dtype=torch.float64)  # a reflection
+    torch.manual_seed(0)
+    model = fa_gnn(15, 3, detach_frames=detach, on_degenerate="ignore").double()
+    f = lambda inp: model(inp[0], inp[1], charges=inp[2])
+    with torch.no_grad():
+        assert_equivariant(f, _act_inputs, _act_points, (x, v, q), (g, t, perm), tol=1e-10)
+    assert bool(torch.linalg.det(g[0]) < 0)
+    sizes = model.frame.frame(x).sizes.tolist()
+    assert sizes[1] > 8 and sizes[0] == sizes[2] == 8  # the tied sample took the robust path
