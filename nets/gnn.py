@@ -26,8 +26,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .frames import E, FrameAveraging
-from .frames._core import frame_mean
+from .frames import E, FrameAveraging, frame_mean
 
 __all__ = ["GNN", "EGNN", "NBodyGNN", "LayerwiseFAGNN", "ConstantVelocity", "fa_gnn",
            "edge_messages", "pair_features", "nbody_edge_attributes"]
@@ -50,8 +49,7 @@ def edge_messages(mlp: nn.Sequential, h: torch.Tensor, edge_attr: torch.Tensor,
 
     The first layer of ``mlp`` is linear, so it is applied as
     :math:`W_1 h_i + W_2 h_j + W_3 a_{ij} + b` with the node terms computed once per node
-    rather than once per edge (the same numbers as ``mlp(cat(pair_features(h), a))``, about
-    half the work at ``n = 5``).
+    rather than once per edge (the same numbers as ``mlp(cat(pair_features(h), a))``).
     """
     first = mlp[0]
     f = h.shape[-1]

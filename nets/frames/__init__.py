@@ -5,13 +5,20 @@ handling of tied spectra, and :class:`AffineFrame` (``GLPlus(d)``, ``AffineGLPlu
 Graphs: :class:`PermutationFrame`. Wrap a backbone with :class:`FrameAveraging`.
 """
 
-from ._core import FrameAveraging, FrameDegeneracyError, FrameDegeneracyWarning, FrameSet
+from ._core import (
+    FrameAveraging,
+    FrameDegeneracyError,
+    FrameDegeneracyWarning,
+    FrameSet,
+    frame_mean,
+)
 from ._permutation import PermutationFrame, node_keys
 from ._point import SE, SO, AffineFrame, AffineGLPlus, E, GLPlus, O, OrthogonalFrame
 
 __all__ = [
     "FrameAveraging",
     "FrameSet",
+    "frame_mean",
     "FrameDegeneracyWarning",
     "FrameDegeneracyError",
     "OrthogonalFrame",
