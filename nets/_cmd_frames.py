@@ -83,20 +83,36 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
                 weight_decay: float = 1e-12, eval_every: int = 5, time_limit_s: float = math.inf,
                 seed: int = 0, hidden: int | None = None, layers: int = 4, progress: bool = True,
                 device: str | torch.device = "cpu", schedule: str = "constant",
-                detach_frames: bool = False, save_to: str | Path | None = None) -> dict:
+                detach_frames: bool = False, save_to: str | Path | None = None,
+                checkpoint: str | Path | None = None, resume: str | Path | None = None,
+                init_from: str | Path | None = None) -> dict:
     """Train one model with Adam; return metrics at the epoch of best validation MSE.
 
     ``schedule``: ``"constant"`` (the EGNN and FA papers' recipe) or ``"cosine"`` (the learning
     rate decays to 0 over ``epochs``, stepped once per epoch). ``save_to``: a path where the
     best state dict is saved with ``torch.save``.
 
+    Long runs: ``checkpoint`` is a path rewritten after every evaluation with everything needed
+    to continue (weights, optimizer and schedule state, batch-order generator, history, best
+    weights, elapsed time); ``resume`` continues such a checkpoint exactly where it stopped, up
+    to ``epochs`` in total (the configuration must match; ``time_limit_s`` counts this call
+    only). ``init_from`` starts from saved weights (a state dict or a checkpoint) with a fresh
+    optimizer and epoch count: a warm start, recorded in the metrics as ``init_from``.
+
     The splits are moved to ``device`` once; the batch order comes from a seeded CPU generator,
     so a run's batches are the same on every device.
     """
     if schedule not in ("constant", "cosine"):
         raise ValueError(f"expected schedule 'constant' or 'cosine', got {schedule!r}")
+    if resume is not None and init_from is not None:
+        raise ValueError("give either resume (continue a checkpoint) or init_from (warm start "
+                         "from weights), not both")
     device = torch.device(device)
     torch.manual_seed(seed)
+    hidden = DEFAULT_HIDDEN[model_name] if hidden is None else hidden
+    config = {"model": model_name, "hidden": hidden, "layers": layers, "batch_size": batch_size,
+              "lr": lr, "schedule": schedule, "weight_decay": weight_decay,
+              "detach_frames": detach_frames, "seed": seed}
     model = build_model(model_name, hidden, layers, detach_frames=detach_frames).to(device)
     train_s, val_s, test_s = (_split_to(s, device) for s in (data.train, data.val, data.test))
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -105,14 +121,37 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
     gen = torch.Generator().manual_seed(seed)
     f32 = torch.float32
     best = {"val_mse": math.inf, "epoch": 0, "state": copy.deepcopy(model.state_dict())}
-    history = []
+    history: list[dict] = []
+    first, prior_s = 1, 0.0
+    if init_from is not None:
+        saved = torch.load(init_from, map_location=device)
+        model.load_state_dict(saved["model"] if _is_checkpoint(saved) else saved)
+        best["state"] = copy.deepcopy(model.state_dict())
+    if resume is not None:
+        ck = torch.load(resume, map_location=device)
+        if not _is_checkpoint(ck):
+            raise ValueError(f"expected a checkpoint written by train_nbody(checkpoint=...), "
+                             f"got {resume} (a bare state dict? use init_from)")
+        differ = {k: (ck["config"][k], v) for k, v in config.items() if ck["config"][k] != v}
+        if differ:
+            raise ValueError("checkpoint configuration differs (saved, given): " + ", ".join(
+                f"{k}={a!r} vs {b!r}" for k, (a, b) in differ.items()))
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        if sched is not None:
+            sched.load_state_dict(ck["scheduler"])
+        gen.set_state(ck["generator"])
+        torch.set_rng_state(ck["torch_rng"])
+        history, best = ck["history"], ck["best"]
+        first, prior_s = ck["epoch"] + 1, ck["elapsed_s"]
     start = time.perf_counter()
-    bar = range(1, epochs + 1)
+    bar = range(first, epochs + 1)
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(bar, desc=f"nbody {model_name}", unit="epoch", mininterval=2.0)
-    done = 0
+        bar = tqdm(bar, desc=f"nbody {model_name}", unit="epoch", mininterval=2.0,
+                   initial=first - 1, total=epochs)
+    done = first - 1
     for epoch in bar:
         model.train()
         run, count = 0.0, 0
@@ -132,15 +171,22 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         if epoch % eval_every == 0 or last:
             val = evaluate(model, val_s)
             history.append({"epoch": epoch, "train_mse": run / count, "val_mse": val,
-                            "time_s": round(elapsed, 2)})
+                            "time_s": round(prior_s + elapsed, 2)})
             if val < best["val_mse"]:
                 best = {"val_mse": val, "epoch": epoch, "state": copy.deepcopy(model.state_dict())}
             if progress:
                 bar.set_postfix(train=f"{run / count:.4f}", val=f"{val:.4f}",
                                 best=f"{best['val_mse']:.4f}")
+            if checkpoint is not None:
+                _save_checkpoint(checkpoint, {
+                    "format": _CHECKPOINT_FORMAT, "config": config, "epoch": epoch,
+                    "model": model.state_dict(), "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict() if sched is not None else None,
+                    "generator": gen.get_state(), "torch_rng": torch.get_rng_state(),
+                    "history": history, "best": best, "elapsed_s": prior_s + elapsed})
         if last:
             break
-    train_time = time.perf_counter() - start
+    train_time = prior_s + time.perf_counter() - start
     model.load_state_dict(best["state"])
     if save_to is not None:
         torch.save(best["state"], save_to)
@@ -159,13 +205,30 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         "schedule": schedule,
         "detach_frames": detach_frames,
         "weight_decay": weight_decay,
-        "hidden": DEFAULT_HIDDEN[model_name] if hidden is None else hidden,
+        "hidden": hidden,
         "layers": layers,
+        "init_from": None if init_from is None else str(init_from),
+        "resumed_from_epoch": None if resume is None else first - 1,
         "parameters": sum(p.numel() for p in model.parameters()),
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU",
         "torch_threads": torch.get_num_threads(),
         "history": history,
     }
+
+
+_CHECKPOINT_FORMAT = "symkit.nets.nbody/1"
+
+
+def _is_checkpoint(obj) -> bool:
+    return isinstance(obj, dict) and obj.get("format") == _CHECKPOINT_FORMAT
+
+
+def _save_checkpoint(path: str | Path, state: dict) -> None:
+    """Write atomically: a run killed mid-write leaves the previous checkpoint intact."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
 
 
 def results_table(folder: Path) -> str:
@@ -245,7 +308,8 @@ def _run_train(args) -> int:
                           time_limit_s=args.time_limit * 60, seed=args.seed, device=args.device,
                           hidden=args.hidden, layers=args.layers, schedule=args.schedule,
                           weight_decay=args.weight_decay, detach_frames=args.detach_frames,
-                          save_to=out / f"{args.model}.pt")
+                          save_to=out / f"{args.model}.pt", checkpoint=out / f"{args.model}.ckpt",
+                          resume=args.resume, init_from=args.init_from)
     metrics["generator"] = data.stats
     (out / f"{args.model}.json").write_text(json.dumps(metrics, indent=2))
     table = results_table(out)
@@ -287,6 +351,11 @@ def register_train(train_subparsers) -> None:
                    help="where to generate missing data (default: --device)")
     p.add_argument("--cache-dir", default=None, help="default: $SYMKIT_CACHE or ~/.cache/symkit")
     p.add_argument("--out", default="out", help="results go to OUT/nets/nbody/")
+    p.add_argument("--resume", default=None, metavar="CKPT",
+                   help="continue a run from its checkpoint (OUT/nets/nbody/MODEL.ckpt, rewritten "
+                        "at every evaluation) up to --epochs in total")
+    p.add_argument("--init-from", default=None, metavar="WEIGHTS",
+                   help="warm start from saved weights (MODEL.pt or a checkpoint), fresh optimizer")
     p.set_defaults(func=_run_train)
 
 

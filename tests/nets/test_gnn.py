@@ -179,6 +179,33 @@ def test_train_command_writes_metrics_and_table(tmp_path):
     assert "| EGNN | 0.0071 |" in table and "| FA-GNN | 0.0057 | — |" in table
 
 
+def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
+    """A run stopped by its time limit and resumed from its checkpoint gives the history, best
+    epoch and test MSE of the uninterrupted run; warm starts and bad resumes behave."""
+    from nets._cmd_frames import train_nbody
+    from nets.data.nbody import NBodyParams, load_nbody
+
+    data = load_nbody(NBodyParams(n_train=12, n_val=6, n_test=6, seed=3), use_cache=False)
+    kw = dict(epochs=4, batch_size=5, eval_every=1, hidden=8, layers=2, progress=False,
+              schedule="cosine")
+    full = train_nbody("gnn", data, **kw)
+    ck = tmp_path / "gnn.ckpt"
+    cut = train_nbody("gnn", data, time_limit_s=0.0, checkpoint=ck, **kw)
+    assert cut["epochs_run"] == 1
+    resumed = train_nbody("gnn", data, resume=ck, **kw)
+    assert resumed["epochs_run"] == 4 and resumed["resumed_from_epoch"] == 1
+    assert [h["val_mse"] for h in resumed["history"]] == [h["val_mse"] for h in full["history"]]
+    assert resumed["best_epoch"] == full["best_epoch"]
+    assert resumed["test_mse"] == full["test_mse"]
+    with pytest.raises(ValueError, match="hidden=8 vs 16"):
+        train_nbody("gnn", data, resume=ck, **{**kw, "hidden": 16})
+    torch.save(torch.load(ck)["model"], tmp_path / "w.pt")
+    with pytest.raises(ValueError, match="init_from"):
+        train_nbody("gnn", data, resume=tmp_path / "w.pt", **kw)
+    warm = train_nbody("gnn", data, init_from=tmp_path / "w.pt", **{**kw, "epochs": 1})
+    assert warm["init_from"] == str(tmp_path / "w.pt") and warm["epochs_run"] == 1
+
+
 def test_build_model_rejects_unknown_names():
     from nets._cmd_frames import build_model, train_nbody
 
