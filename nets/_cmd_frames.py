@@ -251,6 +251,11 @@ def results_table(folder: Path) -> str:
                 where = f"CPU ({m['torch_threads']} thread)"
             budget = (f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min wall on "
                       f"{where}, n_train={m['n_train']}")
+            if m.get("init_from"):
+                budget += (f", warm start from {Path(m['init_from']).name} "
+                           "(earlier epochs not counted)")
+            if m.get("resumed_from_epoch"):
+                budget += f", resumed at epoch {m['resumed_from_epoch']}"
         published = "—" if mse is None else f"{mse:.4f}"
         lines.append(f"| {name} | {published} | {ours_s} | {budget} |")
     return "\n".join(lines) + "\n"

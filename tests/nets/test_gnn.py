@@ -182,7 +182,7 @@ def test_train_command_writes_metrics_and_table(tmp_path):
 def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     """A run stopped by its time limit and resumed from its checkpoint gives the history, best
     epoch and test MSE of the uninterrupted run; warm starts and bad resumes behave."""
-    from nets._cmd_frames import train_nbody
+    from nets._cmd_frames import results_table, train_nbody
     from nets.data.nbody import NBodyParams, load_nbody
 
     data = load_nbody(NBodyParams(n_train=12, n_val=6, n_test=6, seed=3), use_cache=False)
@@ -204,6 +204,8 @@ def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
         train_nbody("gnn", data, resume=tmp_path / "w.pt", **kw)
     warm = train_nbody("gnn", data, init_from=tmp_path / "w.pt", **{**kw, "epochs": 1})
     assert warm["init_from"] == str(tmp_path / "w.pt") and warm["epochs_run"] == 1
+    (tmp_path / "gnn.json").write_text(json.dumps(warm))
+    assert "warm start from w.pt" in results_table(tmp_path)
 
 
 def test_build_model_rejects_unknown_names():
