@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # One prepared GPU session (run from the repository root on a CUDA machine):
 #   1. the CUDA tests (tests/nets/test_cuda.py: laws on CUDA, agreement with the CPU);
-#   2. benchmarks/ep_cost.py on CUDA (per-epoch cost of each EP estimator vs backprop);
-#   3. FA-GNN on the charged 5-body task at the paper's data sizes (3000/2000/2000),
-#      data generated on the GPU, trained for NBODY_MIN minutes.
-# Results go to $OUT (default out/gpu), flat, so a remote runner can fetch them.
+#   2. benchmarks/frames_cost.py on CUDA (time per batch, FA-GNN vs EGNN) and, if EP_S > 0,
+#      benchmarks/ep_cost.py on CUDA (per-epoch cost of each EP estimator vs backprop);
+#   3. FA-GNN on the charged 5-body task at the paper's data sizes (3000/2000/2000) until the
+#      session's clock reaches TOTAL_S seconds (default 500).
+#      NBODY_SPLITS=FILE trains on splits written here by `nets train nbody --export-splits FILE`
+#      (2.8 MB, carry it; otherwise the data is generated on the GPU), and NBODY_RESUME=CKPT
+#      continues that checkpoint (e.g. benchmarks/results/checkpoints/*.ckpt) instead of starting,
+#      up to NBODY_EPOCHS epochs (default 9398: the committed checkpoint counts from epoch 602).
+# Results go to $OUT (default out/gpu), flat, so a remote runner can fetch them; the run's
+# checkpoint is among them, so a later session (GPU or CPU) can carry on with --resume.
 set -u
-export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
+export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 OUT=${OUT:-out/gpu}
 mkdir -p "$OUT"
 PY=${PYTHON:-python3}
@@ -15,12 +21,22 @@ $PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_av
   | tee -a "$OUT/gpu.txt"
 timeout "${TESTS_S:-120}" $PY -m pytest -p no:cacheprovider -q tests/nets/test_cuda.py 2>&1 \
   | tail -n 40 | tee "$OUT/gpu_tests.txt"
-timeout "${EP_S:-150}" $PY benchmarks/ep_cost.py --device cuda --repeats 2 2>&1 \
-  | tee "$OUT/ep_cost_cuda.txt"
-timeout "${NBODY_S:-360}" $PY -m nets train nbody --model fa-gnn --device cuda \
-  --time-limit "${NBODY_MIN:-4.5}" --eval-every 10 --out "$OUT/run" --cache-dir /tmp/nbody \
+# the octahedra slow path costs about 1.7 s per call on the GPU: keep the repeats low
+timeout "${FRAMES_S:-90}" $PY benchmarks/frames_cost.py --device cuda --repeats 8 2>&1 \
+  | tee "$OUT/frames_cost_cuda.txt"
+if [ "${EP_S:-0}" -gt 0 ]; then
+  timeout "$EP_S" $PY benchmarks/ep_cost.py --device cuda --repeats 2 2>&1 \
+    | tee "$OUT/ep_cost_cuda.txt"
+fi
+args=(--model fa-gnn --lr 1e-3 --device cuda --out "$OUT/run" --cache-dir /tmp/nbody)
+[ -n "${NBODY_SPLITS:-}" ] && args+=(--splits "$NBODY_SPLITS")
+[ -n "${NBODY_RESUME:-}" ] && args+=(--epochs "${NBODY_EPOCHS:-9398}" --resume "$NBODY_RESUME")
+minutes=$(( (${TOTAL_S:-500} - 20 - SECONDS) / 6 ))  # in tenths; 20 s left to finish
+$PY -m nets train nbody "${args[@]}" --time-limit "$(( minutes / 10 )).$(( minutes % 10 ))" \
   > "$OUT/nbody_log.txt" 2>&1
-tail -n 12 "$OUT/nbody_log.txt"
-cp "$OUT"/run/nets/nbody/fa-gnn.json "$OUT/fa-gnn-cuda.json" 2>/dev/null
+tr '\r' '\n' < "$OUT/nbody_log.txt" | grep -v '^\s*$' | tail -n 12
+for f in fa-gnn.json fa-gnn.pt fa-gnn.ckpt; do
+  cp "$OUT/run/nets/nbody/$f" "$OUT/cuda-$f" 2>/dev/null
+done
 cp "$OUT"/run/nets/nbody/generator_stats.json "$OUT/generator_stats_cuda.json" 2>/dev/null
 rm -rf "$OUT/run"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from .data.nbody import NBodyParams, NBodySplit, load_nbody
+from .data.nbody import NBodyParams, NBodySplit, load_nbody, load_splits, save_splits
 from .frames import SO, FrameAveraging, FrameDegeneracyWarning, O
 from .gnn import EGNN, ConstantVelocity, NBodyGNN, fa_gnn
 
@@ -90,14 +90,17 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
 
     ``schedule``: ``"constant"`` (the EGNN and FA papers' recipe) or ``"cosine"`` (the learning
     rate decays to 0 over ``epochs``, stepped once per epoch). ``save_to``: a path where the
-    best state dict is saved with ``torch.save``.
+    best state dict is saved with ``torch.save`` (as CPU tensors, whatever ``device``).
 
     Long runs: ``checkpoint`` is a path rewritten after every evaluation with everything needed
     to continue (weights, optimizer and schedule state, batch-order generator, history, best
     weights, elapsed time); ``resume`` continues such a checkpoint exactly where it stopped, up
     to ``epochs`` in total (the configuration must match; ``time_limit_s`` counts this call
     only). ``init_from`` starts from saved weights (a state dict or a checkpoint) with a fresh
-    optimizer and epoch count: a warm start, recorded in the metrics as ``init_from``.
+    optimizer and epoch count: a warm start, recorded in the metrics as ``init_from``. The
+    metrics' ``segments`` list which device ran which epochs for how long, one entry per call; a
+    checkpoint carries ``init_from`` and the segments on, so a run split across sessions and
+    machines keeps its whole record. Checkpoints load on the CPU and move between devices.
 
     The splits are moved to ``device`` once; the batch order comes from a seeded CPU generator,
     so a run's batches are the same on every device.
@@ -123,12 +126,15 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
     best = {"val_mse": math.inf, "epoch": 0, "state": copy.deepcopy(model.state_dict())}
     history: list[dict] = []
     first, prior_s = 1, 0.0
+    segments: list[dict] = []  # one per call: where which epochs ran, for how long
     if init_from is not None:
-        saved = torch.load(init_from, map_location=device)
+        saved = torch.load(init_from, map_location="cpu")
         model.load_state_dict(saved["model"] if _is_checkpoint(saved) else saved)
         best["state"] = copy.deepcopy(model.state_dict())
     if resume is not None:
-        ck = torch.load(resume, map_location=device)
+        # on the CPU: the RNG states must stay CPU tensors; load_state_dict moves the weights and
+        # Adam's moments to the model's device, so a checkpoint moves between CPU and GPU
+        ck = torch.load(resume, map_location="cpu")
         if not _is_checkpoint(ck):
             raise ValueError(f"expected a checkpoint written by train_nbody(checkpoint=...), "
                              f"got {resume} (a bare state dict? use init_from)")
@@ -144,6 +150,10 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         torch.set_rng_state(ck["torch_rng"])
         history, best = ck["history"], ck["best"]
         first, prior_s = ck["epoch"] + 1, ck["elapsed_s"]
+        init_from = ck.get("init_from")  # a warm start stays on the record through resumes
+        segments = ck.get("segments") or [{"device": "not recorded", "first_epoch": 1,
+                                           "last_epoch": ck["epoch"], "wall_s": prior_s}]
+    here = _device_name(device)
     start = time.perf_counter()
     bar = range(first, epochs + 1)
     if progress:
@@ -180,6 +190,8 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
             if checkpoint is not None:
                 _save_checkpoint(checkpoint, {
                     "format": _CHECKPOINT_FORMAT, "config": config, "epoch": epoch,
+                    "init_from": None if init_from is None else str(init_from),
+                    "segments": segments + [_segment(here, first, epoch, elapsed)],
                     "model": model.state_dict(), "optimizer": opt.state_dict(),
                     "scheduler": sched.state_dict() if sched is not None else None,
                     "generator": gen.get_state(), "torch_rng": torch.get_rng_state(),
@@ -187,9 +199,10 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         if last:
             break
     train_time = prior_s + time.perf_counter() - start
+    segments = segments + [_segment(here, first, done, train_time - prior_s)]
     model.load_state_dict(best["state"])
-    if save_to is not None:
-        torch.save(best["state"], save_to)
+    if save_to is not None:  # CPU tensors: the weights load anywhere without map_location
+        torch.save({k: t.cpu() for k, t in best["state"].items()}, save_to)
     return {
         "model": MODELS[model_name],
         "epochs_run": done,
@@ -212,11 +225,24 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         "parameters": sum(p.numel() for p in model.parameters()),
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU",
         "torch_threads": torch.get_num_threads(),
+        "segments": segments,
         "history": history,
     }
 
 
 _CHECKPOINT_FORMAT = "symkit.nets.nbody/1"
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    threads = torch.get_num_threads()
+    return f"{device.type.upper()} ({threads} thread{'s' if threads > 1 else ''})"
+
+
+def _segment(device: str, first: int, last: int, wall_s: float) -> dict:
+    return {"device": device, "first_epoch": first, "last_epoch": last,
+            "wall_s": round(wall_s, 1)}
 
 
 def _is_checkpoint(obj) -> bool:
@@ -249,8 +275,13 @@ def results_table(folder: Path) -> str:
             where = m.get("device", "CPU")
             if where == "CPU":
                 where = f"CPU ({m['torch_threads']} thread)"
-            budget = (f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min wall on "
-                      f"{where}, n_train={m['n_train']}")
+            budget = f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min wall on {where}"
+            parts = [s for s in m.get("segments", []) if s["last_epoch"] >= s["first_epoch"]]
+            if len({s["device"] for s in parts}) > 1:  # say which device ran which epochs
+                budget = f"{m['epochs_run']} epochs, " + " + ".join(
+                    f"{s['wall_s'] / 60:.1f} min on {s['device']} (epochs {s['first_epoch']}–"
+                    f"{s['last_epoch']})" for s in parts)
+            budget += f", n_train={m['n_train']}"
             if m.get("init_from"):
                 budget += (f", warm start from {Path(m['init_from']).name} "
                            "(earlier epochs not counted)")
@@ -300,11 +331,20 @@ def _run_train(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     # a bad model configuration fails here, before minutes of data generation
     build_model(args.model, args.hidden, args.layers, detach_frames=args.detach_frames)
-    print(f"n-body data: {args.n_train}/{args.n_val}/{args.n_test} simulations", flush=True)
-    sim_device = torch.device(args.sim_device or args.device)
-    chunk = 256 if sim_device.type == "cpu" else 1 << 16
-    data = load_nbody(_params_from(args), cache_dir=args.cache_dir, progress=True,
-                      device=sim_device, chunk_size=chunk)
+    if args.splits is not None:
+        data = load_splits(args.splits)
+        print(f"n-body data from {args.splits}: {len(data.train)}/{len(data.val)}/"
+              f"{len(data.test)} simulations (--n-train/--n-val/--n-test/--data-seed ignored)",
+              flush=True)
+    else:
+        print(f"n-body data: {args.n_train}/{args.n_val}/{args.n_test} simulations", flush=True)
+        sim_device = torch.device(args.sim_device or args.device)
+        chunk = 256 if sim_device.type == "cpu" else 1 << 16
+        data = load_nbody(_params_from(args), cache_dir=args.cache_dir, progress=True,
+                          device=sim_device, chunk_size=chunk)
+    if args.export_splits is not None:
+        print(f"wrote the splits to {save_splits(data, args.export_splits)}", flush=True)
+        return 0
     (out / "generator_stats.json").write_text(json.dumps(
         {"params": dataclasses.asdict(data.params), **data.stats}, indent=2))
     print("generator:", json.dumps(data.stats), flush=True)
@@ -355,6 +395,11 @@ def register_train(train_subparsers) -> None:
     p.add_argument("--sim-device", default=None,
                    help="where to generate missing data (default: --device)")
     p.add_argument("--cache-dir", default=None, help="default: $SYMKIT_CACHE or ~/.cache/symkit")
+    p.add_argument("--splits", default=None, metavar="FILE",
+                   help="train on the splits in FILE (written by --export-splits) instead of the "
+                        "generator's data: carry a task to another machine bit for bit")
+    p.add_argument("--export-splits", default=None, metavar="FILE",
+                   help="write the task's splits (2.8 MB at the paper's sizes) to FILE and exit")
     p.add_argument("--out", default="out", help="results go to OUT/nets/nbody/")
     p.add_argument("--resume", default=None, metavar="CKPT",
                    help="continue a run from its checkpoint (OUT/nets/nbody/MODEL.ckpt, rewritten "

@@ -112,3 +112,27 @@ def test_nbody_simulation_on_cuda_matches_the_cpu():
     gpu = simulate(8, params, device="cuda", chunk_size=8)
     torch.testing.assert_close(gpu["positions"].cpu(), cpu["positions"], rtol=1e-9, atol=1e-9)
     assert int(gpu["clips"].sum()) == int(cpu["clips"].sum())
+
+
+def test_training_checkpoint_moves_between_cpu_and_cuda(tmp_path):
+    """A CPU run resumed on CUDA, and that run's checkpoint resumed on the CPU, continue with the
+    uninterrupted CPU run's batches and agree with its history up to float32 rounding."""
+    from nets._cmd_frames import train_nbody
+    from nets.data.nbody import load_nbody
+
+    data = load_nbody(NBodyParams(n_train=12, n_val=6, n_test=6, seed=3), use_cache=False)
+    kw = dict(epochs=3, batch_size=5, eval_every=1, hidden=9, layers=2, progress=False)
+    full = train_nbody("fa-gnn", data, **kw)
+    cpu_ck, gpu_ck = tmp_path / "cpu.ckpt", tmp_path / "gpu.ckpt"
+    train_nbody("fa-gnn", data, time_limit_s=0.0, checkpoint=cpu_ck, **kw)
+    on_gpu = train_nbody("fa-gnn", data, resume=cpu_ck, device="cuda", time_limit_s=0.0,
+                         checkpoint=gpu_ck, save_to=tmp_path / "best.pt", **kw)
+    assert on_gpu["epochs_run"] == 2 and on_gpu["device"] != "CPU"
+    weights = torch.load(tmp_path / "best.pt")  # saved as CPU tensors: loads without map_location
+    assert all(t.device.type == "cpu" for t in weights.values())
+    back = train_nbody("fa-gnn", data, resume=gpu_ck, **kw)
+    assert back["epochs_run"] == 3 and back["resumed_from_epoch"] == 2
+    got = [h["val_mse"] for h in back["history"]]
+    want = [h["val_mse"] for h in full["history"]]
+    assert got[0] == want[0]  # epoch 1 ran on the CPU in both
+    assert got == pytest.approx(want, rel=1e-4)

@@ -179,6 +179,34 @@ def test_train_command_writes_metrics_and_table(tmp_path):
     assert "| EGNN | 0.0071 |" in table and "| FA-GNN | 0.0057 | — |" in table
 
 
+def test_exported_splits_train_exactly_like_the_generated_data(tmp_path):
+    """`--export-splits` writes the task alone; `--splits` trains on it with the same result as
+    on the generated data; a file of another kind is refused."""
+    from nets.__main__ import main
+    from nets.data.nbody import load_splits
+
+    common = ["--model", "gnn", "--epochs", "2", "--hidden", "8", "--layers", "2",
+              "--eval-every", "1", "--cache-dir", str(tmp_path / "cache")]
+    sizes = ["--n-train", "8", "--n-val", "4", "--n-test", "4", "--data-seed", "5"]
+    splits = tmp_path / "splits.pt"
+    assert main(["train", "nbody", *common, *sizes, "--export-splits", str(splits), "--out",
+                 str(tmp_path / "e")]) == 0
+    assert not (tmp_path / "e" / "nets" / "nbody" / "gnn.json").exists()  # exported, no training
+    data = load_splits(splits)
+    assert (len(data.train), len(data.val), len(data.test)) == (8, 4, 4)
+    assert data.params.seed == 5 and data.stats["force_clips_total"] >= 0
+    assert main(["train", "nbody", *common, *sizes, "--out", str(tmp_path / "a")]) == 0
+    assert main(["train", "nbody", *common, "--splits", str(splits), "--out",
+                 str(tmp_path / "b")]) == 0
+    a, b = (json.loads((tmp_path / d / "nets" / "nbody" / "gnn.json").read_text())
+            for d in "ab")
+    assert a["test_mse"] == b["test_mse"] and a["history"][-1]["val_mse"] == b["history"][-1][
+        "val_mse"]
+    torch.save({"x": torch.zeros(1)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="splits file"):
+        load_splits(tmp_path / "other.pt")
+
+
 def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     """A run stopped by its time limit and resumed from its checkpoint gives the history, best
     epoch and test MSE of the uninterrupted run; warm starts and bad resumes behave."""
@@ -206,6 +234,18 @@ def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     assert warm["init_from"] == str(tmp_path / "w.pt") and warm["epochs_run"] == 1
     (tmp_path / "gnn.json").write_text(json.dumps(warm))
     assert "warm start from w.pt" in results_table(tmp_path)
+    # a resumed warm start keeps its init_from; segments say which call ran which epochs
+    ck2 = tmp_path / "warm.ckpt"
+    train_nbody("gnn", data, init_from=tmp_path / "w.pt", time_limit_s=0.0, checkpoint=ck2, **kw)
+    later = train_nbody("gnn", data, resume=ck2, **kw)
+    assert later["init_from"] == str(tmp_path / "w.pt")
+    assert [(s["first_epoch"], s["last_epoch"]) for s in later["segments"]] == [(1, 1), (2, 4)]
+    assert later["segments"][0]["device"] == later["segments"][1]["device"] == "CPU (1 thread)"
+    # a run that moved between devices lists them in the table
+    later["segments"][1]["device"] = "Some GPU"
+    (tmp_path / "gnn.json").write_text(json.dumps(later))
+    assert "on CPU (1 thread) (epochs 1–1) + 0.0 min on Some GPU (epochs 2–4)" in results_table(
+        tmp_path)
 
 
 def test_build_model_rejects_unknown_names():
