@@ -7,6 +7,7 @@ import dataclasses
 import json
 import math
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -151,8 +152,12 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         history, best = ck["history"], ck["best"]
         first, prior_s = ck["epoch"] + 1, ck["elapsed_s"]
         init_from = ck.get("init_from")  # a warm start stays on the record through resumes
-        segments = ck.get("segments") or [{"device": "not recorded", "first_epoch": 1,
-                                           "last_epoch": ck["epoch"], "wall_s": prior_s}]
+        segments = ck.get("segments")
+        if segments is None:  # written before checkpoints kept their record
+            warnings.warn(f"{resume} does not record where its {ck['epoch']} epochs ran or "
+                          "whether they began from a warm start; the metrics say 'not recorded'",
+                          stacklevel=2)
+            segments = [_segment("not recorded", 1, ck["epoch"], prior_s)]
     here = _device_name(device)
     start = time.perf_counter()
     bar = range(first, epochs + 1)
@@ -236,8 +241,11 @@ _CHECKPOINT_FORMAT = "symkit.nets.nbody/1"
 def _device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    threads = torch.get_num_threads()
-    return f"{device.type.upper()} ({threads} thread{'s' if threads > 1 else ''})"
+    return _cpu_label(torch.get_num_threads(), device.type.upper())
+
+
+def _cpu_label(threads: int, name: str = "CPU") -> str:
+    return f"{name} ({threads} thread{'s' if threads > 1 else ''})"
 
 
 def _segment(device: str, first: int, last: int, wall_s: float) -> dict:
@@ -274,7 +282,7 @@ def results_table(folder: Path) -> str:
         if m:
             where = m.get("device", "CPU")
             if where == "CPU":
-                where = f"CPU ({m['torch_threads']} thread)"
+                where = _cpu_label(m["torch_threads"])
             budget = f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min wall on {where}"
             parts = [s for s in m.get("segments", []) if s["last_epoch"] >= s["first_epoch"]]
             if len({s["device"] for s in parts}) > 1:  # say which device ran which epochs
@@ -447,8 +455,6 @@ def _degeneracy_table(dtype=torch.float64) -> list[dict]:
 
 def demo(args) -> int:
     """Frame averaging tour: degenerate inputs, then a short FA-GNN / EGNN n-body run."""
-    import warnings
-
     quick = bool(getattr(args, "quick", False))
     out = Path(args.out) / "nets" / "frames"
     out.mkdir(parents=True, exist_ok=True)

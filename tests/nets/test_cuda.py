@@ -126,13 +126,26 @@ def test_training_checkpoint_moves_between_cpu_and_cuda(tmp_path):
     cpu_ck, gpu_ck = tmp_path / "cpu.ckpt", tmp_path / "gpu.ckpt"
     train_nbody("fa-gnn", data, time_limit_s=0.0, checkpoint=cpu_ck, **kw)
     on_gpu = train_nbody("fa-gnn", data, resume=cpu_ck, device="cuda", time_limit_s=0.0,
-                         checkpoint=gpu_ck, save_to=tmp_path / "best.pt", **kw)
+                         checkpoint=gpu_ck, **kw)
     assert on_gpu["epochs_run"] == 2 and on_gpu["device"] != "CPU"
-    weights = torch.load(tmp_path / "best.pt")  # saved as CPU tensors: loads without map_location
-    assert all(t.device.type == "cpu" for t in weights.values())
     back = train_nbody("fa-gnn", data, resume=gpu_ck, **kw)
     assert back["epochs_run"] == 3 and back["resumed_from_epoch"] == 2
+    gpu = torch.cuda.get_device_name()
+    assert [(s["device"], s["first_epoch"], s["last_epoch"]) for s in back["segments"]] == [
+        ("CPU (1 thread)", 1, 1), (gpu, 2, 2), ("CPU (1 thread)", 3, 3)]
     got = [h["val_mse"] for h in back["history"]]
     want = [h["val_mse"] for h in full["history"]]
     assert got[0] == want[0]  # epoch 1 ran on the CPU in both
     assert got == pytest.approx(want, rel=1e-4)
+
+
+def test_weights_trained_on_cuda_are_saved_as_cpu_tensors(tmp_path):
+    from nets._cmd_frames import train_nbody
+    from nets.data.nbody import load_nbody
+
+    data = load_nbody(NBodyParams(n_train=10, n_val=5, n_test=5, seed=4), use_cache=False)
+    run = train_nbody("egnn", data, epochs=1, batch_size=5, hidden=8, layers=1, progress=False,
+                      device="cuda", save_to=tmp_path / "best.pt")
+    assert run["best_epoch"] == 1  # the saved weights are the GPU model's
+    weights = torch.load(tmp_path / "best.pt")  # no map_location needed
+    assert all(t.device.type == "cpu" for t in weights.values())
