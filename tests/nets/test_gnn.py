@@ -241,6 +241,13 @@ def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     assert later["init_from"] == str(tmp_path / "w.pt")
     assert [(s["first_epoch"], s["last_epoch"]) for s in later["segments"]] == [(1, 1), (2, 4)]
     assert later["segments"][0]["device"] == later["segments"][1]["device"] == "CPU (1 thread)"
+    # a checkpoint written before the record existed: a warning, and the table says so
+    old = torch.load(ck2)
+    del old["segments"], old["init_from"]
+    torch.save(old, tmp_path / "old.ckpt")
+    with pytest.warns(UserWarning, match="not recorded"):
+        legacy = train_nbody("gnn", data, resume=tmp_path / "old.ckpt", **kw)
+    assert legacy["segments"][0]["device"] == "not recorded" and legacy["init_from"] is None
     # a run that moved between devices lists them in the table
     later["segments"][1]["device"] = "Some GPU"
     (tmp_path / "gnn.json").write_text(json.dumps(later))
