@@ -280,16 +280,16 @@ def results_table(folder: Path) -> str:
         ours_s = f"{m['test_mse']:.4f}" if m else "—"
         budget = "—"
         if m:
-            where = m.get("device", "CPU")
-            if where == "CPU":
-                where = _cpu_label(m["torch_threads"])
-            budget = f"{m['epochs_run']} epochs, {m['train_time_s'] / 60:.1f} min wall on {where}"
             parts = [s for s in m.get("segments", []) if s["last_epoch"] >= s["first_epoch"]]
             if len({s["device"] for s in parts}) > 1:  # say which device ran which epochs
-                budget = f"{m['epochs_run']} epochs, " + " + ".join(
-                    f"{s['wall_s'] / 60:.1f} min on {s['device']} (epochs {s['first_epoch']}–"
-                    f"{s['last_epoch']})" for s in parts)
-            budget += f", n_train={m['n_train']}"
+                spent = " + ".join(f"{s['wall_s'] / 60:.1f} min on {s['device']} (epochs "
+                                   f"{s['first_epoch']}–{s['last_epoch']})" for s in parts)
+            else:
+                where = m.get("device", "CPU")
+                if where == "CPU":
+                    where = _cpu_label(m["torch_threads"])
+                spent = f"{m['train_time_s'] / 60:.1f} min wall on {where}"
+            budget = f"{m['epochs_run']} epochs, {spent}, n_train={m['n_train']}"
             if m.get("init_from"):
                 budget += (f", warm start from {Path(m['init_from']).name} "
                            "(earlier epochs not counted)")
