@@ -24,6 +24,17 @@ makes the force on a particle differ from the pairwise sum, so momentum is conse
 error exactly in the simulations that saw no clip; :func:`simulate` counts the clips and reports
 momentum error and energy drift so that claim is checked, not assumed.
 
+Initial conditions. By default they come from a seeded torch generator (``rng="torch"``). With
+``rng="egnn"`` they replay the random stream of the EGNN generator script (numpy's legacy
+``RandomState(seed)``, whose stream numpy keeps stable across versions): it draws, per simulation,
+the charges, the positions, the velocities and two arrays of zero-weight observation noise, for
+``egnn_num_train`` training, then ``egnn_num_valid`` validation, then the test simulations; the
+task takes the first ``n_train`` / ``n_val`` / ``n_test`` of each. With ``seed=43`` (its
+``nbody_small`` command) these are the initial conditions of the data set the EGNN and FA papers
+report on (:func:`egnn_reference_params`). The trajectories are then integrated here: the
+simulation itself draws no random numbers, but its float64 arithmetic is ours, so a chaotic close
+encounter need not match the authors' files to the last bit.
+
 Results are cached on disk under a key that is the SHA-256 of the parameters.
 """
 
@@ -50,6 +61,8 @@ __all__ = [
     "save_splits",
     "load_splits",
     "default_cache_dir",
+    "egnn_reference_params",
+    "initial_conditions",
 ]
 
 
@@ -71,8 +84,23 @@ class NBodyParams:
     n_val: int = 2000
     n_test: int = 2000
     seed: int = 0
+    rng: str = "torch"  # "torch", or "egnn": replay of the EGNN script's numpy stream
+    egnn_num_train: int = 10000  # rng="egnn": simulations that script draws for training ...
+    egnn_num_valid: int = 2000  # ... and for validation, before the test ones
 
     def __post_init__(self):
+        if self.rng not in _RNGS:
+            raise ValueError(f"expected rng in {_RNGS}, got {self.rng!r}")
+        if self.rng == "egnn":
+            if self.n_train > self.egnn_num_train or self.n_val > self.egnn_num_valid:
+                raise ValueError(
+                    f"rng='egnn' takes the first n_train of egnn_num_train and the first n_val "
+                    f"of egnn_num_valid simulations; got n_train={self.n_train} of "
+                    f"{self.egnn_num_train}, n_val={self.n_val} of {self.egnn_num_valid}")
+            if self.n_steps // self.sample_every < 2:
+                raise ValueError("rng='egnn' needs at least two saved frames "
+                                 f"(n_steps / sample_every >= 2), got {self.n_steps} / "
+                                 f"{self.sample_every}")
         if self.n_steps % self.sample_every:
             raise ValueError(
                 f"expected n_steps to be a multiple of sample_every, got {self.n_steps} "
@@ -99,10 +127,89 @@ class NBodyParams:
     def n_frames(self) -> int:
         return self.n_steps // self.sample_every + 1
 
+    def asdict(self) -> dict:
+        """The parameters; the fields added with ``rng`` are left out while ``rng="torch"``, so
+        the keys and cache files written before they existed stay valid."""
+        out = dataclasses.asdict(self)
+        if self.rng == "torch":
+            for name in _RNG_FIELDS:
+                out.pop(name)
+        return out
+
     def key(self) -> str:
         """SHA-256 (first 16 hex digits) of the parameters as sorted JSON."""
-        blob = json.dumps(dataclasses.asdict(self), sort_keys=True).encode()
+        blob = json.dumps(self.asdict(), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+_RNGS = ("torch", "egnn")
+_RNG_FIELDS = ("rng", "egnn_num_train", "egnn_num_valid")
+
+
+def egnn_reference_params(**overrides) -> NBodyParams:
+    """The task on the EGNN/FA ``nbody_small`` initial conditions (numpy seed 43, 10000 / 2000 /
+    2000 drawn, the first 3000 training simulations used)."""
+    return NBodyParams(**{"rng": "egnn", "seed": 43, **overrides})
+
+
+def initial_conditions(params: NBodyParams, generator: torch.Generator | None = None):
+    """Charges ``[S, n]``, positions and velocities ``[S, n, d]`` (float64, CPU) of the
+    ``S = params.n_sims`` simulations, train then validation then test.
+
+    ``rng="torch"``: drawn from ``generator`` (default: seeded with ``params.seed``), all charges,
+    then all positions, then all velocities. ``rng="egnn"``: the EGNN script's draws replayed, see
+    the module docstring. Velocities have norm ``vel_norm`` per particle in both.
+    """
+    n, d, f64 = params.n_particles, params.dim, torch.float64
+    if params.rng == "egnn":
+        return _egnn_initial_conditions(params)
+    if generator is None:
+        generator = torch.Generator().manual_seed(params.seed)
+    S = params.n_sims
+    q = torch.randint(0, 2, (S, n), generator=generator).to(f64) * 2 - 1
+    x = torch.randn(S, n, d, generator=generator, dtype=f64) * params.loc_std
+    v = torch.randn(S, n, d, generator=generator, dtype=f64)
+    v = v * (params.vel_norm / torch.linalg.vector_norm(v, dim=-1, keepdim=True))
+    return q, x, v
+
+
+def _egnn_initial_conditions(params: NBodyParams):
+    """Replay: per simulation the script draws charges (``choice`` over -1, 0, 1 with
+    probabilities 1/2, 0, 1/2, shape ``(n, 1)``), positions and velocities (``randn(d, n)``
+    each, dimension first), then two noise arrays ``randn(F - 1, d, n)`` scaled by zero; the
+    velocities are rescaled per particle and the initial state is reflected into the box
+    ``[-5, 5]^d`` (its only use of the box)."""
+    rs = np.random.RandomState(params.seed)
+    n, d = params.n_particles, params.dim
+    saved = params.n_steps // params.sample_every - 1
+    counts = (params.egnn_num_train, params.egnn_num_valid, params.n_test)
+    keep = (params.n_train, params.n_val, params.n_test)
+    q, x, v = [], [], []
+    for count, k in zip(counts, keep):
+        for i in range(count):
+            charges = rs.choice(np.array([-1.0, 0.0, 1.0]), size=(n, 1), p=[0.5, 0.0, 0.5])
+            loc = rs.randn(d, n) * params.loc_std
+            vel = rs.randn(d, n)
+            rs.randn(saved, d, n)
+            rs.randn(saved, d, n)
+            if i < k:
+                vel = vel * params.vel_norm / np.sqrt((vel**2).sum(axis=0, keepdims=True))
+                loc, vel = _reflect_into_box(loc, vel, 5.0)
+                q.append(charges[:, 0])
+                x.append(loc.T)
+                v.append(vel.T)
+    as_t = lambda a, shape: torch.from_numpy(np.asarray(a, dtype=np.float64).reshape(shape))
+    S = sum(keep)
+    return as_t(q, (S, n)), as_t(x, (S, n, d)), as_t(v, (S, n, d))
+
+
+def _reflect_into_box(loc, vel, box):
+    """Elastic reflection of points outside ``[-box, box]`` (one bounce), velocities turned."""
+    loc, vel = loc.copy(), vel.copy()
+    over, under = loc > box, loc < -box
+    loc[over], vel[over] = 2 * box - loc[over], -np.abs(vel[over])
+    loc[under], vel[under] = -2 * box - loc[under], np.abs(vel[under])
+    return loc, vel
 
 
 @dataclass
@@ -176,6 +283,7 @@ def simulate(
     device: torch.device | str | None = None,
     progress: bool = False,
     chunk_size: int = 256,
+    initial: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
 ) -> dict:
     """Run ``n_sims`` simulations together in float64, ``chunk_size`` at a time.
 
@@ -190,6 +298,9 @@ def simulate(
         Where to compute.
     progress : bool
         Show a tqdm bar over the time steps.
+    initial : (charges, positions, velocities), optional
+        Initial conditions ``[S, n]``, ``[S, n, d]``, ``[S, n, d]`` (e.g. from
+        :func:`initial_conditions`) instead of drawing them from ``generator``.
 
     Returns
     -------
@@ -198,15 +309,19 @@ def simulate(
         frames; ``charges`` ``[S, n]``; ``clips`` ``[S]`` (clipped force components per
         simulation); ``energy`` ``[S, F]``; ``momentum`` ``[S, F, d]``.
     """
-    if generator is None:
-        generator = torch.Generator().manual_seed(params.seed)
-    n, d, f64 = params.n_particles, params.dim, torch.float64
-    q = torch.randint(0, 2, (n_sims, n), generator=generator).to(f64) * 2 - 1
-    x = torch.randn(n_sims, n, d, generator=generator, dtype=f64) * params.loc_std
-    v = torch.randn(n_sims, n, d, generator=generator, dtype=f64)
-    v = v * (params.vel_norm / torch.linalg.vector_norm(v, dim=-1, keepdim=True))
-    q, x, v = (t.to(device) for t in (q, x, v))
-    pos = torch.empty(n_sims, params.n_frames, n, d, dtype=f64, device=x.device)
+    if initial is None:
+        if params.rng != "torch":
+            raise ValueError(f"simulate draws with torch; for rng={params.rng!r} pass "
+                             "initial=initial_conditions(params)")
+        if generator is None:
+            generator = torch.Generator().manual_seed(params.seed)
+        initial = initial_conditions(dataclasses.replace(params, n_train=n_sims, n_val=0,
+                                                         n_test=0), generator)
+    q, x, v = (t.to(device) for t in initial)
+    if x.shape[0] != n_sims:
+        raise ValueError(f"expected initial conditions for {n_sims} simulations, got {x.shape[0]}")
+    n, d = params.n_particles, params.dim
+    pos = torch.empty(n_sims, params.n_frames, n, d, dtype=torch.float64, device=x.device)
     vel = torch.empty_like(pos)
     pos[:, 0], vel[:, 0] = x, v
     clips = torch.zeros(n_sims, dtype=torch.long, device=x.device)
@@ -326,10 +441,10 @@ def load_nbody(
         if path.exists():
             with np.load(path) as z:
                 stored = json.loads(str(z["params"]))
-                if stored != dataclasses.asdict(params):
+                if stored != params.asdict():
                     raise ValueError(
                         f"cache file {path} holds parameters {stored}, expected "
-                        f"{dataclasses.asdict(params)}; delete it"
+                        f"{params.asdict()}; delete it"
                     )
                 sim = {k: torch.from_numpy(z[k]) for k in _STORED}
             sim["energy"] = total_energy(sim["positions"], sim["velocities"],
@@ -337,14 +452,14 @@ def load_nbody(
             sim["momentum"] = sim["velocities"].sum(-2)
     if sim is None:
         sim = simulate(params.n_sims, params, progress=progress, device=device,
-                       chunk_size=chunk_size)
+                       chunk_size=chunk_size, initial=initial_conditions(params))
         sim = {k: t.cpu() for k, t in sim.items()}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp.npz")
             np.savez(
                 tmp,
-                params=json.dumps(dataclasses.asdict(params), sort_keys=True),
+                params=json.dumps(params.asdict(), sort_keys=True),
                 **{k: sim[k].cpu().numpy() for k in _STORED},
             )
             os.replace(tmp, path)

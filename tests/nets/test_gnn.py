@@ -207,6 +207,27 @@ def test_exported_splits_train_exactly_like_the_generated_data(tmp_path):
         load_splits(tmp_path / "other.pt")
 
 
+def test_data_option_replays_the_egnn_draws(tmp_path):
+    """`--data egnn-small` takes the replayed EGNN initial conditions (numpy seed 43 unless
+    --data-seed says otherwise), and the per-simulation errors average to the test MSE."""
+    from nets.__main__ import main
+    from nets._cmd_frames import build_model, evaluate, sample_errors
+    from nets.data.nbody import egnn_reference_params, initial_conditions, load_splits
+
+    splits = tmp_path / "ref.pt"
+    assert main(["train", "nbody", "--model", "linear", "--data", "egnn-small", "--n-train", "6",
+                 "--n-val", "3", "--n-test", "2", "--cache-dir", str(tmp_path / "c"),
+                 "--export-splits", str(splits), "--out", str(tmp_path)]) == 0
+    data = load_splits(splits)
+    assert (data.params.rng, data.params.seed) == ("egnn", 43)
+    q = initial_conditions(egnn_reference_params(n_train=6, n_val=3, n_test=2))[0]
+    torch.testing.assert_close(data.test.charges, q[9:], rtol=0, atol=0)
+    model = build_model("linear")
+    errors = sample_errors(model, data.train, batch_size=4)
+    assert errors.shape == (6,) and errors.dtype == torch.float64
+    assert float(errors.mean()) == pytest.approx(evaluate(model, data.train), rel=1e-12)
+
+
 def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     """A run stopped by its time limit and resumed from its checkpoint gives the history, best
     epoch and test MSE of the uninterrupted run; warm starts and bad resumes behave."""

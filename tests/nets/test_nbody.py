@@ -12,7 +12,16 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nets.data.nbody import NBodyParams, coulomb_forces, load_nbody, simulate, total_energy
+from nets.data.nbody import (
+    NBodyParams,
+    _reflect_into_box,
+    coulomb_forces,
+    egnn_reference_params,
+    initial_conditions,
+    load_nbody,
+    simulate,
+    total_energy,
+)
 
 SMALL = NBodyParams(n_steps=600, sample_every=100, input_frame=3, target_frame=6, n_train=24,
                     n_val=8, n_test=8, seed=3)
@@ -111,3 +120,95 @@ def test_bad_parameters():
     with pytest.raises(ValueError, match="input_frame"):
         NBodyParams(input_frame=51)
     assert NBodyParams().key() != NBodyParams(seed=1).key()
+
+
+EGNN_SMALL = dict(n_steps=600, sample_every=100, input_frame=3, target_frame=6, rng="egnn",
+                  egnn_num_train=30, egnn_num_valid=12)
+
+
+def test_default_key_is_unchanged_by_the_rng_fields():
+    """Caches and splits written before ``rng`` existed keep their key (this hash is the default
+    parameters' key before the field was added), and the egnn fields enter the key once used."""
+    assert NBodyParams().key() == "bdfa0b2a48558809"
+    assert "rng" not in NBodyParams().asdict()
+    assert egnn_reference_params().key() != NBodyParams(seed=43).key()
+    ref = egnn_reference_params()
+    assert (ref.seed, ref.n_train, ref.egnn_num_train, ref.n_val, ref.n_test) == (
+        43, 3000, 10000, 2000, 2000)
+
+
+def test_torch_initial_conditions_are_what_simulate_draws():
+    params = dataclasses.replace(SMALL, n_train=10, n_val=3, n_test=2)
+    q, x, v = initial_conditions(params)
+    sim = simulate(params.n_sims, params)
+    torch.testing.assert_close(sim["charges"], q, rtol=0, atol=0)
+    torch.testing.assert_close(sim["positions"][:, 0], x, rtol=0, atol=0)
+    torch.testing.assert_close(sim["velocities"][:, 0], v, rtol=0, atol=0)
+
+
+def test_egnn_replay_takes_prefixes_of_fixed_pools():
+    """Train, validation and test come from three pools drawn in sequence from one numpy stream:
+    each split is a prefix of its pool, so it does not depend on the other splits' sizes, and a
+    larger training pool moves validation and test to later draws."""
+    big = NBodyParams(n_train=20, n_val=10, n_test=6, seed=5, **EGNN_SMALL)
+    small = dataclasses.replace(big, n_train=4, n_val=2, n_test=3)
+    qb, xb, vb = initial_conditions(big)
+    qs, xs, vs = initial_conditions(small)
+    for a, b in ((qb, qs), (xb, xs), (vb, vs)):
+        torch.testing.assert_close(a[:4], b[:4], rtol=0, atol=0)  # train prefix
+        torch.testing.assert_close(a[20:22], b[4:6], rtol=0, atol=0)  # validation prefix
+        torch.testing.assert_close(a[30:33], b[6:9], rtol=0, atol=0)  # test prefix
+    shifted = initial_conditions(dataclasses.replace(small, egnn_num_train=31))[1]
+    torch.testing.assert_close(shifted[:4], xs[:4], rtol=0, atol=0)
+    assert not torch.equal(shifted[4:], xs[4:])
+    assert set(qb.unique().tolist()) == {-1.0, 1.0}
+    speed = torch.linalg.vector_norm(vb, dim=-1)
+    torch.testing.assert_close(speed, torch.full_like(speed, 0.5))
+    assert not torch.equal(xb, initial_conditions(dataclasses.replace(big, seed=6))[1])
+
+
+def test_egnn_replay_consumes_the_streams_draws():
+    """Per simulation the EGNN script draws 5 uniforms (charges), 2 x (d n) normals and
+    2 x (F - 1) d n normals of noise. Count them independently: the 2nd simulation's positions
+    are the normals that follow the 1st simulation's draws in a fresh stream."""
+    params = NBodyParams(n_train=2, n_val=0, n_test=0, seed=11, **EGNN_SMALL)
+    x = initial_conditions(params)[1]
+    rs = np.random.RandomState(11)
+    rs.random_sample(5)  # charges: choice with p draws one uniform per element
+    first = rs.standard_normal(2 * 15 + 2 * 5 * 15)  # positions, velocities, two noise arrays
+    rs.random_sample(5)
+    second = rs.standard_normal(15).reshape(3, 5).T
+    torch.testing.assert_close(x[0], torch.from_numpy(first[:15].reshape(3, 5).T))
+    torch.testing.assert_close(x[1], torch.from_numpy(second))
+
+
+def test_box_reflection_of_the_initial_state():
+    loc = np.array([[6.0, 0.5, -7.0]])
+    vel = np.array([[1.0, -1.0, -1.0]])
+    out_loc, out_vel = _reflect_into_box(loc, vel, 5.0)
+    np.testing.assert_array_equal(out_loc, [[4.0, 0.5, -3.0]])
+    np.testing.assert_array_equal(out_vel, [[-1.0, -1.0, 1.0]])
+    np.testing.assert_array_equal(loc, [[6.0, 0.5, -7.0]])  # input untouched
+
+
+def test_egnn_data_set_loads_and_caches(tmp_path):
+    params = NBodyParams(n_train=5, n_val=3, n_test=2, seed=43, **EGNN_SMALL)
+    data = load_nbody(params, cache_dir=tmp_path)
+    q, x, _ = initial_conditions(params)
+    torch.testing.assert_close(data.val.charges, q[5:8], rtol=0, atol=0)
+    again = load_nbody(params, cache_dir=tmp_path)
+    torch.testing.assert_close(again.test.target, data.test.target, rtol=0, atol=0)
+    torch_data = load_nbody(dataclasses.replace(params, rng="torch"), cache_dir=tmp_path)
+    assert torch_data.path != data.path
+
+
+def test_bad_rng_parameters():
+    with pytest.raises(ValueError, match="expected rng in"):
+        NBodyParams(rng="numpy")
+    with pytest.raises(ValueError, match="first n_train of egnn_num_train"):
+        NBodyParams(rng="egnn", n_train=20000)
+    with pytest.raises(ValueError, match="pass initial="):
+        simulate(3, NBodyParams(n_train=3, n_val=0, n_test=0, **EGNN_SMALL))
+    with pytest.raises(ValueError, match="for 4 simulations, got 3"):
+        simulate(4, SMALL, initial=initial_conditions(dataclasses.replace(SMALL, n_train=3,
+                                                                          n_val=0, n_test=0)))
