@@ -4,10 +4,13 @@ One 2000-simulation test set carries a standard deviation of about 7 % on the MS
 encounters dominate it), so a gap to a published number is only meaningful against that spread.
 This scores the same weights on
   - ``task``: the test split of the training task (``NBodyParams()``, data seed 0);
-  - ``seed:K``: a fresh 2000-simulation draw from our generator with data seed K;
+  - ``seed:K``: a fresh 2000-simulation draw from our generator with data seed K >= 1 (seed 0
+    would repeat the task's training simulations);
   - ``egnn-small``: the test split of the replayed EGNN ``nbody_small`` initial conditions
-    (``egnn_reference_params()``, see ``nets.data.nbody``),
-and pools them. Weights are a state dict (``MODEL.pt``) or a checkpoint (its best weights).
+    (``egnn_reference_params()``, see ``nets.data.nbody``; also the task split of weights
+    trained with ``--data egnn-small``),
+and pools them (the pooled bootstrap resamples within each draw). Weights are a state dict
+(``MODEL.pt``, default sizes) or a checkpoint (its best weights, its hidden width and layers).
 
 Usage: python benchmarks/nbody_test_draws.py fa-gnn=PATH [egnn=PATH ...]
            [--draws task,seed:1,seed:2,egnn-small] [--out FILE.md] [--json FILE.json]
@@ -33,22 +36,31 @@ def _draw(spec: str):
     if spec == "egnn-small":
         params = egnn_reference_params(n_train=0, n_val=0)
         return "EGNN nbody_small replay", load_nbody(params, progress=True).test
-    if spec.startswith("seed:"):
+    if spec.startswith("seed:") and spec[5:].isdigit() and int(spec[5:]) >= 1:
         seed = int(spec[5:])
         params = NBodyParams(n_train=0, n_val=0, n_test=2000, seed=seed)
         return f"fresh draw (data seed {seed})", load_nbody(params, progress=True).test
-    raise ValueError(f"expected a draw 'task', 'seed:K' or 'egnn-small', got {spec!r}")
+    raise ValueError(f"expected a draw 'task', 'seed:K' (K >= 1) or 'egnn-small', got {spec!r}")
 
 
-def _weights(path: str) -> dict:
+def _model(name: str, path: str):
     saved = torch.load(path, map_location="cpu", weights_only=False)
-    if isinstance(saved, dict) and "best" in saved and "model" in saved:
-        return saved["best"]["state"]
-    return saved
+    if isinstance(saved, dict) and "best" in saved and "config" in saved:  # a checkpoint
+        cfg = saved["config"]
+        model = build_model(name, cfg["hidden"], cfg["layers"],
+                            detach_frames=cfg.get("detach_frames", False))
+        model.load_state_dict(saved["best"]["state"])
+        return model
+    model = build_model(name)
+    model.load_state_dict(saved)
+    return model
 
 
-def _summary(errors: np.ndarray, rng) -> dict:
-    boot = [errors[rng.integers(0, len(errors), len(errors))].mean() for _ in range(1000)]
+def _summary(groups: list[np.ndarray], rng) -> dict:
+    """Mean over all simulations; bootstrap SD resampling within each group (draw)."""
+    errors = np.concatenate(groups)
+    boot = [np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups]).mean()
+            for _ in range(1000)]
     tail = np.sort(errors)[::-1][: max(len(errors) // 20, 1)]
     return {"mse": float(errors.mean()), "bootstrap_sd": float(np.std(boot)),
             "top5pct_share": float(tail.sum() / errors.sum()), "n": int(len(errors))}
@@ -67,18 +79,20 @@ def main(argv=None) -> int:
         name, sep, path = spec.partition("=")
         if not sep:
             ap.error(f"expected MODEL=PATH, got {spec!r}")
-        model = build_model(name)
-        model.load_state_dict(_weights(path))
+        model = _model(name, path)
         models.append((name, path, model))
-    draws = [_draw(s) for s in args.draws.split(",")]
-    rng = np.random.default_rng(0)
+    specs = args.draws.split(",")
+    if len(set(specs)) != len(specs):
+        ap.error(f"expected distinct draws, got {args.draws!r}")
+    draws = [_draw(s) for s in specs]
     results, lines = [], []
     head = "| weights | " + " | ".join(label for label, _ in draws) + " | pooled |"
     lines += [head, "|---|" + "---:|" * (len(draws) + 1)]
     for name, path, model in models:
         per = {label: sample_errors(model, split).numpy() for label, split in draws}
-        row = {label: _summary(e, rng) for label, e in per.items()}
-        row["pooled"] = _summary(np.concatenate(list(per.values())), rng)
+        rng = np.random.default_rng(0)
+        row = {label: _summary([e], rng) for label, e in per.items()}
+        row["pooled"] = _summary(list(per.values()), rng)
         results.append({"model": name, "weights": path, "draws": row})
         cells = [f"{r['mse']:.5f} ± {r['bootstrap_sd']:.5f}" for r in row.values()]
         lines.append(f"| {name} ({Path(path).name}) | " + " | ".join(cells) + " |")

@@ -134,6 +134,7 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
               "detach_frames": detach_frames, "seed": seed}
     model = build_model(model_name, hidden, layers, detach_frames=detach_frames).to(device)
     train_s, val_s, test_s = (_split_to(s, device) for s in (data.train, data.val, data.test))
+    data_params = data.params.asdict() if hasattr(data, "params") else None
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
              if schedule == "cosine" else None)
@@ -155,6 +156,8 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
             raise ValueError(f"expected a checkpoint written by train_nbody(checkpoint=...), "
                              f"got {resume} (a bare state dict? use init_from)")
         differ = {k: (ck["config"][k], v) for k, v in config.items() if ck["config"][k] != v}
+        if ck.get("data") is not None and data_params is not None and ck["data"] != data_params:
+            differ["data"] = (ck["data"], data_params)
         if differ:
             raise ValueError("checkpoint configuration differs (saved, given): " + ", ".join(
                 f"{k}={a!r} vs {b!r}" for k, (a, b) in differ.items()))
@@ -210,6 +213,7 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
             if checkpoint is not None:
                 _save_checkpoint(checkpoint, {
                     "format": _CHECKPOINT_FORMAT, "config": config, "epoch": epoch,
+                    "data": data_params,
                     "init_from": None if init_from is None else str(init_from),
                     "segments": segments + [_segment(here, first, epoch, elapsed)],
                     "model": model.state_dict(), "optimizer": opt.state_dict(),
@@ -230,6 +234,7 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         "train_time_s": round(train_time, 1),
         "val_mse": best["val_mse"],
         "test_mse": evaluate(model, test_s),
+        "data": data_params,
         "n_train": len(train_s),
         "n_val": len(val_s),
         "n_test": len(test_s),
@@ -305,6 +310,8 @@ def results_table(folder: Path) -> str:
                     where = _cpu_label(m["torch_threads"])
                 spent = f"{m['train_time_s'] / 60:.1f} min wall on {where}"
             budget = f"{m['epochs_run']} epochs, {spent}, n_train={m['n_train']}"
+            if (m.get("data") or {}).get("rng") == "egnn":
+                budget += f", data: EGNN script's draws replayed (seed {m['data']['seed']})"
             if m.get("init_from"):
                 budget += (f", warm start from {Path(m['init_from']).name} "
                            "(earlier epochs not counted)")

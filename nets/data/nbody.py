@@ -89,9 +89,15 @@ class NBodyParams:
     egnn_num_valid: int = 2000  # ... and for validation, before the test ones
 
     def __post_init__(self):
+        if self.sample_every < 1:
+            raise ValueError(f"expected sample_every >= 1, got {self.sample_every}")
         if self.rng not in _RNGS:
             raise ValueError(f"expected rng in {_RNGS}, got {self.rng!r}")
         if self.rng == "egnn":
+            if (self.n_particles, self.dim) != (5, 3):
+                raise ValueError("rng='egnn' replays the EGNN script, which is 3D and scales its "
+                                 "position spread with n; expected n_particles=5, dim=3, got "
+                                 f"{self.n_particles}, {self.dim}")
             if self.n_train > self.egnn_num_train or self.n_val > self.egnn_num_valid:
                 raise ValueError(
                     f"rng='egnn' takes the first n_train of egnn_num_train and the first n_val "
@@ -158,7 +164,8 @@ def initial_conditions(params: NBodyParams, generator: torch.Generator | None = 
 
     ``rng="torch"``: drawn from ``generator`` (default: seeded with ``params.seed``), all charges,
     then all positions, then all velocities. ``rng="egnn"``: the EGNN script's draws replayed, see
-    the module docstring. Velocities have norm ``vel_norm`` per particle in both.
+    the module docstring (``generator`` is not used; the stream is ``params.seed``'s).
+    Velocities have norm ``vel_norm`` per particle in both.
     """
     n, d, f64 = params.n_particles, params.dim, torch.float64
     if params.rng == "egnn":
@@ -178,7 +185,8 @@ def _egnn_initial_conditions(params: NBodyParams):
     probabilities 1/2, 0, 1/2, shape ``(n, 1)``), positions and velocities (``randn(d, n)``
     each, dimension first), then two noise arrays ``randn(F - 1, d, n)`` scaled by zero; the
     velocities are rescaled per particle and the initial state is reflected into the box
-    ``[-5, 5]^d`` (its only use of the box)."""
+    ``[-5, 5]^d`` (its only use of the box; the script asserts ``|x| < 15`` first, and so do
+    we). ``n_test`` is the script's ``--num-test``: the task's test split is that whole pool."""
     rs = np.random.RandomState(params.seed)
     n, d = params.n_particles, params.dim
     saved = params.n_steps // params.sample_every - 1
@@ -193,6 +201,9 @@ def _egnn_initial_conditions(params: NBodyParams):
             rs.randn(saved, d, n)
             rs.randn(saved, d, n)
             if i < k:
+                if np.abs(loc).max() >= 15.0:
+                    raise ValueError(f"initial position {np.abs(loc).max():.3g} outside the "
+                                     "box's reach (|x| < 15, asserted by the EGNN script)")
                 vel = vel * params.vel_norm / np.sqrt((vel**2).sum(axis=0, keepdims=True))
                 loc, vel = _reflect_into_box(loc, vel, 5.0)
                 q.append(charges[:, 0])
@@ -300,7 +311,7 @@ def simulate(
         Show a tqdm bar over the time steps.
     initial : (charges, positions, velocities), optional
         Initial conditions ``[S, n]``, ``[S, n, d]``, ``[S, n, d]`` (e.g. from
-        :func:`initial_conditions`) instead of drawing them from ``generator``.
+        :func:`initial_conditions`) instead of drawing them; ``generator`` is then unused.
 
     Returns
     -------
@@ -317,10 +328,13 @@ def simulate(
             generator = torch.Generator().manual_seed(params.seed)
         initial = initial_conditions(dataclasses.replace(params, n_train=n_sims, n_val=0,
                                                          n_test=0), generator)
-    q, x, v = (t.to(device) for t in initial)
-    if x.shape[0] != n_sims:
-        raise ValueError(f"expected initial conditions for {n_sims} simulations, got {x.shape[0]}")
     n, d = params.n_particles, params.dim
+    shapes = tuple(tuple(t.shape) for t in initial)
+    if shapes != ((n_sims, n), (n_sims, n, d), (n_sims, n, d)):
+        raise ValueError(f"expected initial conditions for {n_sims} simulations of shapes "
+                         f"{[(n_sims, n), (n_sims, n, d), (n_sims, n, d)]} (charges, positions, "
+                         f"velocities), got {list(shapes)}")
+    q, x, v = (t.to(device=device, dtype=torch.float64) for t in initial)
     pos = torch.empty(n_sims, params.n_frames, n, d, dtype=torch.float64, device=x.device)
     vel = torch.empty_like(pos)
     pos[:, 0], vel[:, 0] = x, v
@@ -419,8 +433,8 @@ def load_nbody(
 
     ``device`` and ``chunk_size`` only say where and how many simulations at a time are
     integrated when the data is generated (on a GPU, one chunk of all of them is fastest); the
-    initial conditions always come from the same seeded CPU generator, and the returned tensors
-    are on the CPU.
+    initial conditions always come from :func:`initial_conditions` on the CPU (seeded by
+    ``params``), and the returned tensors are on the CPU.
 
     The cache file ``nbody-<key>.npz`` holds the full trajectories, the charges, the clip counts
     and the parameters as JSON; a file whose stored parameters differ from ``params`` is rejected.
@@ -489,7 +503,7 @@ def save_splits(data: NBodyData, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     splits = {name: dataclasses.asdict(getattr(data, name)) for name in ("train", "val", "test")}
-    torch.save({"format": _SPLITS_FORMAT, "params": dataclasses.asdict(data.params),
+    torch.save({"format": _SPLITS_FORMAT, "params": data.params.asdict(),
                 "stats": data.stats, **splits}, path)
     return path
 

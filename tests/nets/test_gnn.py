@@ -220,6 +220,11 @@ def test_data_option_replays_the_egnn_draws(tmp_path):
                  "--export-splits", str(splits), "--out", str(tmp_path)]) == 0
     data = load_splits(splits)
     assert (data.params.rng, data.params.seed) == ("egnn", 43)
+    from nets._cmd_frames import results_table, train_nbody
+
+    metrics = train_nbody("linear", data, epochs=1, progress=False)
+    (tmp_path / "linear.json").write_text(json.dumps(metrics))
+    assert "data: EGNN script's draws replayed (seed 43)" in results_table(tmp_path)
     q = initial_conditions(egnn_reference_params(n_train=6, n_val=3, n_test=2))[0]
     torch.testing.assert_close(data.test.charges, q[9:], rtol=0, atol=0)
     model = build_model("linear")
@@ -248,6 +253,10 @@ def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     assert resumed["test_mse"] == full["test_mse"]
     with pytest.raises(ValueError, match="hidden=8 vs 16"):
         train_nbody("gnn", data, resume=ck, **{**kw, "hidden": 16})
+    other = load_nbody(NBodyParams(n_train=12, n_val=6, n_test=6, seed=4), use_cache=False)
+    with pytest.raises(ValueError, match="data="):  # the checkpoint records its data set
+        train_nbody("gnn", other, resume=ck, **kw)
+    assert resumed["data"] == data.params.asdict()
     torch.save(torch.load(ck)["model"], tmp_path / "w.pt")
     with pytest.raises(ValueError, match="init_from"):
         train_nbody("gnn", data, resume=tmp_path / "w.pt", **kw)

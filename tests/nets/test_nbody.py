@@ -137,6 +137,55 @@ def test_default_key_is_unchanged_by_the_rng_fields():
         43, 3000, 10000, 2000, 2000)
 
 
+def test_torch_draws_are_pinned():
+    """Seed 0's first draws as every cache and result before ``rng`` existed used them: a change
+    of the draw order would silently change the task."""
+    q, x, _ = initial_conditions(NBodyParams(n_train=4, n_val=0, n_test=0))
+    assert q[0].tolist() == [-1.0, 1.0, 1.0, -1.0, 1.0]
+    assert x[0, 0].tolist() == [-0.5588234356839432, 0.13559268970253827, 0.23091470073649467]
+
+
+def test_egnn_replay_is_pinned_to_the_authors_script():
+    """Initial conditions of the first training, validation and test simulation of the replayed
+    nbody_small set (task indices 0, 3000, 5000 = the script's 0, 10000, 12000). A review ran the
+    EGNN authors' own generator (seed 43, 10000/2000/2000) on 2026-11-27 and found all 7000 equal
+    to the replay bit for bit; these values pin that."""
+    q, x, v = initial_conditions(egnn_reference_params())
+    assert q.shape == (7000, 5)
+    pins = {
+        0: ([-1.0, 1.0, -1.0, -1.0, -1.0], [0.406094210414111, 1.4914010444010783,
+                                             -0.5188505063060542]),
+        3000: ([-1.0, 1.0, -1.0, -1.0, -1.0], [0.08943662217299271, 1.4013793137028039,
+                                                -0.22226613119324323]),
+        5000: ([1.0, 1.0, -1.0, -1.0, 1.0], [0.9836382618806896, 1.4708538889023985,
+                                              1.0787517921653302]),
+    }
+    for i, (charges, x0) in pins.items():
+        assert q[i].tolist() == charges
+        assert x[i, 0].tolist() == x0
+    assert v[5000, 4].tolist() == [-0.20770307451848374, 0.40441659968823407,
+                                   0.20810249093217456]
+
+
+def test_egnn_replay_reflects_the_initial_state_into_the_box():
+    """With a wide position spread some draws leave [-5, 5]: the replay reflects them once, turns
+    their velocities inwards and leaves the others alone."""
+    params = NBodyParams(n_train=1, n_val=0, n_test=0, seed=2, loc_std=4.0, **{
+        k: v for k, v in EGNN_SMALL.items() if k != "egnn_num_train"}, egnn_num_train=1)
+    _, x, v = initial_conditions(params)
+    rs = np.random.RandomState(2)
+    rs.random_sample(5)
+    raw_x = rs.randn(3, 5).T * 4.0
+    raw_v = rs.randn(3, 5).T
+    raw_v = raw_v * 0.5 / np.linalg.norm(raw_v, axis=1, keepdims=True)
+    out = np.abs(raw_x) > 5
+    assert out.any()  # the seed was chosen so that the reflection is exercised
+    expect = np.where(raw_x > 5, 10 - raw_x, np.where(raw_x < -5, -10 - raw_x, raw_x))
+    np.testing.assert_allclose(x[0].numpy(), expect, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(v[0].numpy()[~out], raw_v[~out])
+    np.testing.assert_array_equal(np.sign(v[0].numpy()[out]), -np.sign(raw_x[out]))
+
+
 def test_torch_initial_conditions_are_what_simulate_draws():
     params = dataclasses.replace(SMALL, n_train=10, n_val=3, n_test=2)
     q, x, v = initial_conditions(params)
@@ -209,6 +258,12 @@ def test_bad_rng_parameters():
         NBodyParams(rng="egnn", n_train=20000)
     with pytest.raises(ValueError, match="pass initial="):
         simulate(3, NBodyParams(n_train=3, n_val=0, n_test=0, **EGNN_SMALL))
-    with pytest.raises(ValueError, match="for 4 simulations, got 3"):
-        simulate(4, SMALL, initial=initial_conditions(dataclasses.replace(SMALL, n_train=3,
-                                                                          n_val=0, n_test=0)))
+    q, x, v = initial_conditions(dataclasses.replace(SMALL, n_train=4, n_val=0, n_test=0))
+    with pytest.raises(ValueError, match="for 4 simulations of shapes"):
+        simulate(4, SMALL, initial=(q[:3], x[:3], v[:3]))
+    with pytest.raises(ValueError, match="for 4 simulations of shapes"):
+        simulate(4, SMALL, initial=(q, x, v[:1]))  # no silent broadcast of one velocity
+    with pytest.raises(ValueError, match="n_particles=5, dim=3"):
+        NBodyParams(rng="egnn", n_particles=4)
+    with pytest.raises(ValueError, match="sample_every >= 1"):
+        NBodyParams(sample_every=0)
