@@ -295,6 +295,7 @@ def simulate(
     progress: bool = False,
     chunk_size: int = 256,
     initial: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+    forces=coulomb_forces,
 ) -> dict:
     """Run ``n_sims`` simulations together in float64, ``chunk_size`` at a time.
 
@@ -312,6 +313,10 @@ def simulate(
     initial : (charges, positions, velocities), optional
         Initial conditions ``[S, n]``, ``[S, n, d]``, ``[S, n, d]`` (e.g. from
         :func:`initial_conditions`) instead of drawing them; ``generator`` is then unused.
+    forces : callable, optional
+        ``forces(x, q)`` before clipping (default :func:`coulomb_forces`); another
+        floating-point route to the same law measures how far the chaotic trajectories depend on
+        the last bits (``benchmarks/nbody_sensitivity.py``).
 
     Returns
     -------
@@ -348,7 +353,7 @@ def simulate(
         chunks = tqdm(chunks, desc="n-body", unit="chunk", mininterval=1.0)
     with torch.no_grad():
         for sl in chunks:
-            _integrate(x[sl], v[sl], q[sl], params, pos[sl], vel[sl], clips[sl])
+            _integrate(x[sl], v[sl], q[sl], params, pos[sl], vel[sl], clips[sl], forces)
     return {
         "positions": pos,
         "velocities": vel,
@@ -359,10 +364,10 @@ def simulate(
     }
 
 
-def _integrate(x, v, q, params: NBodyParams, pos, vel, clips) -> None:
+def _integrate(x, v, q, params: NBodyParams, pos, vel, clips, forces=coulomb_forces) -> None:
     """Symplectic Euler with clipped forces; writes frames into ``pos``/``vel``, counts clips."""
     for step in range(1, params.n_steps + 1):
-        force = coulomb_forces(x, q)
+        force = forces(x, q)
         clipped = force.clamp(-params.max_force, params.max_force)
         clips += (clipped != force).sum((-1, -2))
         v = v + params.dt * clipped

@@ -267,3 +267,14 @@ def test_bad_rng_parameters():
         NBodyParams(rng="egnn", n_particles=4)
     with pytest.raises(ValueError, match="sample_every >= 1"):
         NBodyParams(sample_every=0)
+
+
+def test_a_given_force_law_is_integrated():
+    """``forces=`` replaces the Coulomb law: with no force every particle moves in a straight
+    line, x_k = x_0 + k * sample_every * dt * v_0."""
+    params = dataclasses.replace(SMALL, n_train=4, n_val=0, n_test=0)
+    sim = simulate(4, params, forces=lambda x, q: torch.zeros_like(x))
+    t = torch.arange(params.n_frames, dtype=torch.float64) * params.sample_every * params.dt
+    expect = sim["positions"][:, :1] + t[None, :, None, None] * sim["velocities"][:, :1]
+    torch.testing.assert_close(sim["positions"], expect, rtol=0, atol=1e-12)
+    assert int(sim["clips"].sum()) == 0
