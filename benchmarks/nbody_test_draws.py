@@ -14,6 +14,7 @@ and pools them (the pooled bootstrap resamples within each draw). Weights are a 
 
 Usage: python benchmarks/nbody_test_draws.py fa-gnn=PATH [egnn=PATH ...]
            [--draws task,seed:1,seed:2,egnn-small] [--out FILE.md] [--json FILE.json]
+           [--figure FILE.png]
 (generating a draw takes about a minute per 2000 simulations on one core; cached after that)
 """
 
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nets._cmd_frames import build_model, sample_errors
+from nets._cmd_frames import MODELS, PUBLISHED_MSE, build_model, sample_errors
 from nets.data.nbody import NBodyParams, egnn_reference_params, load_nbody
 
 
@@ -72,6 +73,7 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", default="task,seed:1,seed:2,egnn-small")
     ap.add_argument("--out", default=None, help="also write the markdown table here")
     ap.add_argument("--json", default=None, help="also write the numbers here")
+    ap.add_argument("--figure", default=None, help="also draw the draws and the published MSEs")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     models = []
@@ -103,7 +105,38 @@ def main(argv=None) -> int:
         Path(args.out).write_text(table + "\n")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
+    if args.figure:
+        _figure(results, Path(args.figure))
     return 0
+
+
+def _figure(results: list[dict], path: Path) -> None:
+    """One panel per model: each draw's MSE with two bootstrap SDs, the pooled band, and the
+    published number."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 3.4), squeeze=False)
+    for ax, res in zip(axes[0], results):
+        draws = {k: v for k, v in res["draws"].items() if k != "pooled"}
+        pooled = res["draws"]["pooled"]
+        ys = range(len(draws))
+        ax.errorbar([d["mse"] for d in draws.values()], ys,
+                    xerr=[2 * d["bootstrap_sd"] for d in draws.values()], fmt="o", capsize=3)
+        ax.axvspan(pooled["mse"] - 2 * pooled["bootstrap_sd"],
+                   pooled["mse"] + 2 * pooled["bootstrap_sd"], alpha=0.2, label="pooled ± 2 SD")
+        published = PUBLISHED_MSE.get(MODELS.get(res["model"], res["model"]))
+        if published is not None:
+            ax.axvline(published, color="k", ls="--", label=f"published {published}")
+        ax.set_yticks(list(ys), list(draws), fontsize=7)
+        ax.set_xlabel("test MSE")
+        ax.set_title(f"{res['model']} ({Path(res['weights']).name})", fontsize=8)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
