@@ -167,9 +167,9 @@ def initial_conditions(params: NBodyParams, generator: torch.Generator | None = 
     the module docstring (``generator`` is not used; the stream is ``params.seed``'s).
     Velocities have norm ``vel_norm`` per particle in both.
     """
-    n, d, f64 = params.n_particles, params.dim, torch.float64
     if params.rng == "egnn":
         return _egnn_initial_conditions(params)
+    n, d, f64 = params.n_particles, params.dim, torch.float64
     if generator is None:
         generator = torch.Generator().manual_seed(params.seed)
     S = params.n_sims
