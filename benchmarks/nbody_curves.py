@@ -57,11 +57,11 @@ def tail_figure(run: dict, path: Path, start: int, window: int) -> list[tuple[in
             label=f"{run['model']}: validation")
     ax.step([m[0] for m in medians], [m[1] for m in medians], where="pre", color="C1", lw=2,
             label=f"median per {window} epochs")
-    published = PUBLISHED_MSE.get(run["model"].split(",")[0])
+    published = PUBLISHED_MSE.get(run["model"])
     if published is not None:
         ax.axhline(published, color="k", ls=":", lw=1, label=f"published test MSE {published}")
     ax.set(xlabel="epoch", ylabel="validation MSE",
-           title="FA-GNN validation MSE, the chain's tail (linear scale)")
+           title=f"{run['model']} validation MSE after epoch {start} (linear scale)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
