@@ -345,3 +345,40 @@ def test_layerwise_fa_gnn_exact_on_tied_spectra_mixed_into_a_batch(detach):
     assert bool(torch.linalg.det(g[0]) < 0)
     sizes = model.frame.frame(x).sizes.tolist()
     assert sizes[1] > 8 and sizes[0] == sizes[2] == 8  # the tied sample took the robust path
+
+
+def test_evaluation_of_a_degenerate_frame_does_not_depend_on_the_global_generator():
+    """Collinear points have no finite frame: the FA-GNN samples Haar rotations for them, so its
+    output depends on the random stream. The evaluation draws them from its own seed: the same
+    weights score the same under any global state, and the global state is left as it was."""
+    from nets._cmd_frames import build_model, evaluate, sample_errors
+    from nets.data.nbody import NBodySplit
+    from nets.frames import FrameDegeneracyWarning
+
+    gen = torch.Generator().manual_seed(5)
+    line = torch.randn(3, 5, 1, dtype=torch.float64, generator=gen) * torch.tensor([1.0, 0.3, -0.2])
+    split = NBodySplit(torch.cat([line, torch.randn(1, 5, 3, dtype=torch.float64,
+                                                    generator=gen)]),
+                       torch.cat([0.5 * line, torch.zeros(1, 5, 3, dtype=torch.float64)]),
+                       torch.tensor([[1.0, -1, 1, -1, 1]] * 4, dtype=torch.float64),
+                       torch.randn(4, 5, 3, dtype=torch.float64, generator=gen))
+    torch.manual_seed(0)
+    model = build_model("fa-gnn", 12, 2)
+    x, v, q = (t[:1].float() for t in (split.positions, split.velocities, split.charges))
+    with pytest.warns(FrameDegeneracyWarning), torch.no_grad():  # sampled, hence seed-dependent
+        outs = [model(x, v, charges=q) for s in (1, 2) if torch.manual_seed(s) is not None]
+    assert not torch.allclose(outs[0], outs[1])
+    scores = []
+    for s in (1, 2):
+        torch.manual_seed(s)
+        state = torch.get_rng_state()
+        with pytest.warns(FrameDegeneracyWarning):
+            scores.append(sample_errors(model, split, batch_size=2))
+        assert torch.equal(torch.get_rng_state(), state)
+    torch.testing.assert_close(scores[0], scores[1], rtol=0, atol=0)
+    with pytest.warns(FrameDegeneracyWarning):
+        other = sample_errors(model, split, batch_size=2, seed=1)
+    assert not torch.equal(other[:3], scores[0][:3]) and torch.equal(other[3], scores[0][3])
+    with pytest.warns(FrameDegeneracyWarning):
+        assert evaluate(model, split, batch_size=2) == pytest.approx(float(scores[0].mean()),
+                                                                     rel=1e-15)
