@@ -1,21 +1,27 @@
 """Learning curves of the committed n-body runs (the README's figures), from their metrics files.
 
 The FA-GNN chain was warm-started from the best weights of a 602-epoch run, so its epochs are
-drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Two figures:
+drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Three figures:
 
 - ``--out``: training and validation MSE of EGNN, the FA-GNN chain and its cosine sibling
   (log scale, published test MSEs dotted; ``nets._cmd_frames.learning_curves``);
 - ``--tail``: the chain's validation MSE after ``--tail-from`` epochs on a linear scale, with its
-  median per ``--window`` epochs, where a slow fall is easier seen than on a log axis.
+  median per ``--window`` epochs, where a slow fall is easier seen than on a log axis;
+- ``--detach``: the run with detached hidden frames (``--detach-frames``, seed 0, from scratch
+  and resumed) against the chain, epoch for epoch over the epochs it ran, with medians per
+  ``--detach-window`` epochs, and their table (the chain's first 602 epochs are the run it was
+  warm-started from, so from epoch 603 on it carries a fresh Adam state; the detached run does
+  not).
 
 Usage: python benchmarks/nbody_curves.py [--results benchmarks/results]
-       [--out FILE.png] [--tail FILE.png]
+       [--out FILE.png] [--tail FILE.png] [--detach FILE.png]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 from pathlib import Path
 
@@ -25,6 +31,7 @@ BASE = "2026-11-27-cpu-fa-gnn-layerwise-48min.json"
 EGNN = "2026-11-27-cpu-egnn-frames31-41.json"
 CHAIN = "2026-11-27-fa-gnn-chain-to-epoch9398.json"
 COSINE = "2026-11-27-cpu-fa-gnn-layerwise-continued-cosine.json"
+DETACH = "2026-11-27-cpu-fa-gnn-detach-frames-continued.json"
 
 
 def after_warm_start(base: dict, run: dict, label: str, device: str) -> dict:
@@ -37,37 +44,55 @@ def after_warm_start(base: dict, run: dict, label: str, device: str) -> dict:
     return {**run, "model": label, "device": device, "history": hist}
 
 
-def tail_figure(run: dict, path: Path, start: int, window: int) -> list[tuple[int, float]]:
-    """Validation MSE of ``run`` after epoch ``start`` and its median per ``window`` epochs;
-    returns the medians (window end, median) that it draws."""
+def window_medians(run: dict, start: int, window: int, stop: int | None = None
+                   ) -> list[tuple[int, float]]:
+    """Median validation MSE of ``run`` per ``window`` epochs after epoch ``start`` (up to
+    ``stop``), as (window end, median); whole windows only: a partial one would be a median of
+    fewer points."""
+    h = [e for e in run["history"] if e["epoch"] > start and "val_mse" in e]
+    if not h:
+        raise ValueError(f"{run['model']}: no validation points after epoch {start}")
+    last = h[-1]["epoch"] if stop is None else min(stop, h[-1]["epoch"])
+    return [(lo + window, statistics.median(
+        e["val_mse"] for e in h if lo < e["epoch"] <= lo + window))
+        for lo in range(start, last - window + 1, window)]
+
+
+def tail_figure(runs: list[dict], path: Path, start: int, window: int,
+                stop: int | None = None) -> list[list[tuple[int, float]]]:
+    """Validation MSE of each run after epoch ``start`` (up to ``stop``) on a linear scale, with
+    its median per ``window`` epochs; returns the medians it draws, one list per run."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    h = [e for e in run["history"] if e["epoch"] > start and "val_mse" in e]
-    if not h:
-        raise ValueError(f"no validation points after epoch {start}")
-    medians = []  # whole windows only: a partial one would be a median of fewer points
-    for lo in range(start, h[-1]["epoch"] - window + 1, window):
-        vals = [e["val_mse"] for e in h if lo < e["epoch"] <= lo + window]
-        medians.append((lo + window, statistics.median(vals)))
     fig, ax = plt.subplots(figsize=(6.4, 3.2))
-    ax.plot([e["epoch"] for e in h], [e["val_mse"] for e in h], lw=0.5, color="C1", alpha=0.5,
-            label=f"{run['model']}: validation")
-    ax.step([m[0] for m in medians], [m[1] for m in medians], where="pre", color="C1", lw=2,
-            label=f"median per {window} epochs")
-    published = PUBLISHED_MSE.get(run["model"])
-    if published is not None:
-        ax.axhline(published, color="k", ls=":", lw=1, label=f"published test MSE {published}")
+    out = []
+    for i, run in enumerate(runs):
+        medians = window_medians(run, start, window, stop)
+        h = [e for e in run["history"] if start < e["epoch"] <= (stop or math.inf)
+             and "val_mse" in e]
+        color = f"C{i + 1}"
+        ax.plot([e["epoch"] for e in h], [e["val_mse"] for e in h], lw=0.5, color=color,
+                alpha=0.5, label=f"{run['model']}: validation")
+        ax.hlines([m[1] for m in medians], [m[0] - window for m in medians],
+                  [m[0] for m in medians], color=color, lw=2,
+                  label=f"{run['model']}: median per {window} epochs")
+        out.append(medians)
+    published = {PUBLISHED_MSE.get(r["model"]) for r in runs} - {None}
+    if len(published) == 1:
+        mse = published.pop()
+        ax.axhline(mse, color="k", ls=":", lw=1, label=f"published test MSE {mse}")
+    name = f"{runs[0]['model']} validation" if len(runs) == 1 else "validation"
     ax.set(xlabel="epoch", ylabel="validation MSE",
-           title=f"{run['model']} validation MSE after epoch {start} (linear scale)")
+           title=f"{name} MSE after epoch {start} (linear scale)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
-    return medians
+    return out
 
 
 def main(argv=None) -> None:
@@ -77,9 +102,13 @@ def main(argv=None) -> None:
     ap.add_argument("--tail", type=Path, default=None, help="the chain's validation tail")
     ap.add_argument("--tail-from", type=int, default=2000)
     ap.add_argument("--window", type=int, default=400)
+    ap.add_argument("--detach", type=Path, default=None,
+                    help="the run with detached frames against the chain, epoch by epoch")
+    ap.add_argument("--detach-from", type=int, default=200)
+    ap.add_argument("--detach-window", type=int, default=200)
     args = ap.parse_args(argv)
-    if args.out is None and args.tail is None:
-        ap.error("nothing to draw: give --out, --tail or both")
+    if args.out is None and args.tail is None and args.detach is None:
+        ap.error("nothing to draw: give --out, --tail or --detach")
 
     def load(name):
         return json.loads((args.results / name).read_text())
@@ -91,9 +120,19 @@ def main(argv=None) -> None:
         learning_curves([load(EGNN), chain, cosine], args.out)
         print(f"wrote {args.out}")
     if args.tail is not None:
-        for end, med in tail_figure(chain, args.tail, args.tail_from, args.window):
+        (medians,) = tail_figure([chain], args.tail, args.tail_from, args.window)
+        for end, med in medians:
             print(f"epochs {end - args.window + 1}-{end}: median validation MSE {med:.5f}")
         print(f"wrote {args.tail}")
+    if args.detach is not None:
+        detach = {**load(DETACH), "model": "FA-GNN, frames detached"}
+        stop = detach["epochs_run"]
+        ours, ref = tail_figure([detach, {**chain, "model": "FA-GNN (reference chain)"}],
+                                args.detach, args.detach_from, args.detach_window, stop)
+        print("| epochs | detached frames | reference chain | ratio |\n|---|---:|---:|---:|")
+        for (end, a), (_, b) in zip(ours, ref):
+            print(f"| {end - args.detach_window + 1}-{end} | {a:.5f} | {b:.5f} | {a / b:.3f} |")
+        print(f"wrote {args.detach}")
 
 
 if __name__ == "__main__":
