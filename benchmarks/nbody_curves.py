@@ -44,18 +44,25 @@ def after_warm_start(base: dict, run: dict, label: str, device: str) -> dict:
     return {**run, "model": label, "device": device, "history": hist}
 
 
+def validation_points(run: dict, start: int, stop: int | None = None) -> list[dict]:
+    """The history entries of ``run`` with a validation MSE after epoch ``start`` (up to
+    ``stop``)."""
+    h = [e for e in run["history"]
+         if start < e["epoch"] <= (math.inf if stop is None else stop) and "val_mse" in e]
+    if not h:
+        raise ValueError(f"{run['model']}: no validation points after epoch {start}")
+    return h
+
+
 def window_medians(run: dict, start: int, window: int, stop: int | None = None
                    ) -> list[tuple[int, float]]:
     """Median validation MSE of ``run`` per ``window`` epochs after epoch ``start`` (up to
     ``stop``), as (window end, median); whole windows only: a partial one would be a median of
     fewer points."""
-    h = [e for e in run["history"] if e["epoch"] > start and "val_mse" in e]
-    if not h:
-        raise ValueError(f"{run['model']}: no validation points after epoch {start}")
-    last = h[-1]["epoch"] if stop is None else min(stop, h[-1]["epoch"])
+    h = validation_points(run, start, stop)
     return [(lo + window, statistics.median(
         e["val_mse"] for e in h if lo < e["epoch"] <= lo + window))
-        for lo in range(start, last - window + 1, window)]
+        for lo in range(start, h[-1]["epoch"] - window + 1, window)]
 
 
 def tail_figure(runs: list[dict], path: Path, start: int, window: int,
@@ -71,8 +78,7 @@ def tail_figure(runs: list[dict], path: Path, start: int, window: int,
     out = []
     for i, run in enumerate(runs):
         medians = window_medians(run, start, window, stop)
-        h = [e for e in run["history"] if start < e["epoch"] <= (stop or math.inf)
-             and "val_mse" in e]
+        h = validation_points(run, start, stop)
         color = f"C{i + 1}"
         ax.plot([e["epoch"] for e in h], [e["val_mse"] for e in h], lw=0.5, color=color,
                 alpha=0.5, label=f"{run['model']}: validation")
