@@ -11,10 +11,13 @@ drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Three figu
   and resumed) against the chain, epoch for epoch over the epochs it ran, with medians per
   ``--detach-window`` epochs, and their table (the chain's first 602 epochs are the run it was
   warm-started from, so from epoch 603 on it carries a fresh Adam state; the detached run does
-  not).
+  not);
+- ``--origin``: the authors' output about the centroid (``--origin centroid``, frames detached,
+  seeds 0 and 1, from scratch) against the detached run with our residual output, epoch for
+  epoch, with the same medians and their table.
 
 Usage: python benchmarks/nbody_curves.py [--results benchmarks/results]
-       [--out FILE.png] [--tail FILE.png] [--detach FILE.png]
+       [--out FILE.png] [--tail FILE.png] [--detach FILE.png] [--origin FILE.png]
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ EGNN = "2026-11-27-cpu-egnn-frames31-41.json"
 CHAIN = "2026-11-27-fa-gnn-chain-to-epoch9398.json"
 COSINE = "2026-11-27-cpu-fa-gnn-layerwise-continued-cosine.json"
 DETACH = "2026-11-27-cpu-fa-gnn-detach-frames-continued.json"
+CENTROID = ("2026-11-27-cpu-fa-gnn-centroid-seed0.json", "2026-11-27-cpu-fa-gnn-centroid-seed1.json")
 
 
 def after_warm_start(base: dict, run: dict, label: str, device: str) -> dict:
@@ -101,6 +105,22 @@ def tail_figure(runs: list[dict], path: Path, start: int, window: int,
     return out
 
 
+def compare(runs: list[dict], ref: dict, path: Path, start: int, window: int) -> None:
+    """Draw ``runs`` and ``ref`` epoch for epoch over the epochs every one of them ran and print
+    their medians per ``window`` epochs with each run's ratio to ``ref``."""
+    stop = min(r["epochs_run"] for r in runs + [ref])
+    *ours, theirs = tail_figure(runs + [ref], path, start, window, stop)
+    names = [r["model"] for r in runs]
+    print(f"| epochs | {' | '.join(names)} | {ref['model']} | "
+          + " | ".join(f"ratio {i + 1}" for i in range(len(runs))) + " |")
+    print("|---|" + "---:|" * (2 * len(runs) + 1))
+    for k, (end, b) in enumerate(theirs):
+        a = [m[k][1] for m in ours]
+        print(f"| {end - window + 1}-{end} | " + " | ".join(f"{x:.5f}" for x in a)
+              + f" | {b:.5f} | " + " | ".join(f"{x / b:.3f}" for x in a) + " |")
+    print(f"wrote {path}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", type=Path, default=Path(__file__).parent / "results")
@@ -112,9 +132,11 @@ def main(argv=None) -> None:
                     help="the run with detached frames against the chain, epoch by epoch")
     ap.add_argument("--detach-from", type=int, default=200)
     ap.add_argument("--detach-window", type=int, default=200)
+    ap.add_argument("--origin", type=Path, default=None,
+                    help="output about the centroid against the residual, epoch by epoch")
     args = ap.parse_args(argv)
-    if args.out is None and args.tail is None and args.detach is None:
-        ap.error("nothing to draw: give --out, --tail or --detach")
+    if args.out is None and args.tail is None and args.detach is None and args.origin is None:
+        ap.error("nothing to draw: give --out, --tail, --detach or --origin")
 
     def load(name):
         return json.loads((args.results / name).read_text())
@@ -130,15 +152,15 @@ def main(argv=None) -> None:
         for end, med in medians:
             print(f"epochs {end - args.window + 1}-{end}: median validation MSE {med:.5f}")
         print(f"wrote {args.tail}")
+    detach = {**load(DETACH), "model": "FA-GNN, frames detached"}
     if args.detach is not None:
-        detach = {**load(DETACH), "model": "FA-GNN, frames detached"}
-        stop = detach["epochs_run"]
-        ours, ref = tail_figure([detach, {**chain, "model": "FA-GNN (reference chain)"}],
-                                args.detach, args.detach_from, args.detach_window, stop)
-        print("| epochs | detached frames | reference chain | ratio |\n|---|---:|---:|---:|")
-        for (end, a), (_, b) in zip(ours, ref):
-            print(f"| {end - args.detach_window + 1}-{end} | {a:.5f} | {b:.5f} | {a / b:.3f} |")
-        print(f"wrote {args.detach}")
+        compare([detach], {**chain, "model": "FA-GNN (reference chain)"}, args.detach,
+                args.detach_from, args.detach_window)
+    if args.origin is not None:
+        runs = [{**load(name), "model": f"centroid, seed {seed}"}
+                for seed, name in enumerate(CENTROID)]
+        compare(runs, {**detach, "model": "residual, seed 0"}, args.origin, args.detach_from,
+                args.detach_window)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ def _model(name: str, path: str):
     if isinstance(saved, dict) and "best" in saved and "config" in saved:  # a checkpoint
         cfg = saved["config"]
         model = build_model(name, cfg["hidden"], cfg["layers"],
-                            detach_frames=cfg.get("detach_frames", False))
+                            detach_frames=cfg.get("detach_frames", False),
+                            origin=cfg.get("origin", "positions"))
         model.load_state_dict(saved["best"]["state"])
         return model
     model = build_model(name)

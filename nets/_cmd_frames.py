@@ -21,7 +21,7 @@ from .data.nbody import (
     save_splits,
 )
 from .frames import SO, FrameAveraging, FrameDegeneracyWarning, O
-from .gnn import EGNN, ConstantVelocity, NBodyGNN, fa_gnn
+from .gnn import EGNN, ORIGINS, ConstantVelocity, NBodyGNN, fa_gnn
 
 #: Test MSEs on the charged 5-body task as published (EGNN paper Table 2; FA paper Table 3).
 PUBLISHED_MSE = {
@@ -41,17 +41,19 @@ DEFAULT_HIDDEN = {"fa-gnn": 60, "fa-gnn-input": 64, "egnn": 64, "gnn": 64, "line
 
 
 def build_model(name: str, hidden: int | None = None, layers: int = 4, *,
-                detach_frames: bool = False) -> torch.nn.Module:
+                detach_frames: bool = False, origin: str = "positions") -> torch.nn.Module:
     """``fa-gnn`` | ``fa-gnn-input`` | ``egnn`` | ``gnn`` | ``linear``, each called as
     ``model(x, v, charges=q)``; ``hidden=None`` takes :data:`DEFAULT_HIDDEN`;
-    ``detach_frames`` applies to ``fa-gnn`` (see :class:`~nets.gnn.LayerwiseFAGNN`)."""
+    ``detach_frames`` and ``origin`` apply to ``fa-gnn`` (see :class:`~nets.gnn.LayerwiseFAGNN`)."""
     if name not in MODELS:
         raise ValueError(f"expected a model in {sorted(MODELS)}, got {name!r}")
     if detach_frames and name != "fa-gnn":
         raise ValueError(f"detach_frames applies to the fa-gnn model only, got model {name!r}")
+    if origin != "positions" and name != "fa-gnn":
+        raise ValueError(f"origin={origin!r} applies to the fa-gnn model only, got model {name!r}")
     hidden = DEFAULT_HIDDEN[name] if hidden is None else hidden
     if name == "fa-gnn":
-        return fa_gnn(hidden, layers, detach_frames=detach_frames)
+        return fa_gnn(hidden, layers, detach_frames=detach_frames, origin=origin)
     if name == "fa-gnn-input":
         return fa_gnn(hidden, layers, layerwise=False)
     if name == "egnn":
@@ -108,7 +110,8 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
                 weight_decay: float = 1e-12, eval_every: int = 5, time_limit_s: float = math.inf,
                 seed: int = 0, hidden: int | None = None, layers: int = 4, progress: bool = True,
                 device: str | torch.device = "cpu", schedule: str = "constant",
-                detach_frames: bool = False, save_to: str | Path | None = None,
+                detach_frames: bool = False, origin: str = "positions",
+                save_to: str | Path | None = None,
                 checkpoint: str | Path | None = None, resume: str | Path | None = None,
                 init_from: str | Path | None = None) -> dict:
     """Train one model with Adam; return metrics at the epoch of best validation MSE.
@@ -140,8 +143,9 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
     hidden = DEFAULT_HIDDEN[model_name] if hidden is None else hidden
     config = {"model": model_name, "hidden": hidden, "layers": layers, "batch_size": batch_size,
               "lr": lr, "schedule": schedule, "weight_decay": weight_decay,
-              "detach_frames": detach_frames, "seed": seed}
-    model = build_model(model_name, hidden, layers, detach_frames=detach_frames).to(device)
+              "detach_frames": detach_frames, "origin": origin, "seed": seed}
+    model = build_model(model_name, hidden, layers, detach_frames=detach_frames,
+                        origin=origin).to(device)
     train_s, val_s, test_s = (_split_to(s, device) for s in (data.train, data.val, data.test))
     data_params = data.params.asdict() if hasattr(data, "params") else None
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -164,7 +168,8 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         if not _is_checkpoint(ck):
             raise ValueError(f"expected a checkpoint written by train_nbody(checkpoint=...), "
                              f"got {resume} (a bare state dict? use init_from)")
-        differ = {k: (ck["config"][k], v) for k, v in config.items() if ck["config"][k] != v}
+        saved_config = {**_CONFIG_BEFORE_KEYS, **ck["config"]}
+        differ = {k: (saved_config[k], v) for k, v in config.items() if saved_config[k] != v}
         if ck.get("data") is not None and data_params is not None and ck["data"] != data_params:
             differ["data"] = (ck["data"], data_params)
         if differ:
@@ -251,6 +256,7 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         "lr": lr,
         "schedule": schedule,
         "detach_frames": detach_frames,
+        "origin": origin,
         "weight_decay": weight_decay,
         "hidden": hidden,
         "layers": layers,
@@ -265,6 +271,9 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
 
 
 _CHECKPOINT_FORMAT = "symkit.nets.nbody/1"
+#: Configuration keys added after checkpoints were first written, with the value those older
+#: checkpoints ran with: a checkpoint without the key resumes under that value only.
+_CONFIG_BEFORE_KEYS = {"origin": "positions"}
 
 
 def _device_name(device: torch.device) -> str:
@@ -319,6 +328,10 @@ def results_table(folder: Path) -> str:
                     where = _cpu_label(m["torch_threads"])
                 spent = f"{m['train_time_s'] / 60:.1f} min wall on {where}"
             budget = f"{m['epochs_run']} epochs, {spent}, n_train={m['n_train']}"
+            if m.get("detach_frames"):
+                budget += ", hidden frames detached"
+            if m.get("origin", "positions") != "positions":
+                budget += f", output about the {m['origin']}"
             if (m.get("data") or {}).get("rng") == "egnn":
                 budget += f", data: EGNN script's draws replayed (seed {m['data']['seed']})"
             if m.get("init_from"):
@@ -372,7 +385,8 @@ def _run_train(args) -> int:
     out = Path(args.out) / "nets" / "nbody"
     out.mkdir(parents=True, exist_ok=True)
     # a bad model configuration fails here, before minutes of data generation
-    build_model(args.model, args.hidden, args.layers, detach_frames=args.detach_frames)
+    build_model(args.model, args.hidden, args.layers, detach_frames=args.detach_frames,
+                origin=args.origin)
     if args.splits is not None:
         data = load_splits(args.splits)
         print(f"n-body data from {args.splits}: {len(data.train)}/{len(data.val)}/"
@@ -396,6 +410,7 @@ def _run_train(args) -> int:
                           time_limit_s=args.time_limit * 60, seed=args.seed, device=args.device,
                           hidden=args.hidden, layers=args.layers, schedule=args.schedule,
                           weight_decay=args.weight_decay, detach_frames=args.detach_frames,
+                          origin=args.origin,
                           save_to=out / f"{args.model}.pt", checkpoint=out / f"{args.model}.ckpt",
                           resume=args.resume, init_from=args.init_from)
     metrics["generator"] = data.stats
@@ -427,6 +442,9 @@ def register_train(train_subparsers) -> None:
     p.add_argument("--weight-decay", type=float, default=1e-12)
     p.add_argument("--detach-frames", action="store_true",
                    help="fa-gnn: no gradient through the hidden frames (the authors' code)")
+    p.add_argument("--origin", choices=ORIGINS, default="positions",
+                   help="fa-gnn: add the averaged decoder output to the input positions (a "
+                        "residual) or to their centroid (the authors' code)")
     p.add_argument("--hidden", type=int, default=None,
                    help="hidden width (default: 60 for fa-gnn, 64 for the others)")
     p.add_argument("--layers", type=int, default=4)

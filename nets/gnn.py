@@ -29,7 +29,11 @@ from torch import nn
 from .frames import E, FrameAveraging, frame_mean
 
 __all__ = ["GNN", "EGNN", "NBodyGNN", "LayerwiseFAGNN", "ConstantVelocity", "fa_gnn",
-           "edge_messages", "pair_features", "nbody_edge_attributes"]
+           "edge_messages", "pair_features", "nbody_edge_attributes", "ORIGINS"]
+
+#: What :class:`LayerwiseFAGNN` adds its averaged decoder output to: the input positions
+#: (a residual) or their centroid (the authors' n-body code).
+ORIGINS = ("positions", "centroid")
 
 
 def _mlp(i: int, h: int, o: int, *, last_act: bool) -> nn.Sequential:
@@ -138,9 +142,11 @@ class LayerwiseFAGNN(nn.Module):
        averaged: an O(dim)-equivariant, translation-invariant hidden state.
 
     The last layer is followed by the decoder (``dim`` outputs per node), mapped back and averaged
-    the same way, and added to the input positions: ``x + <decoder>``. Every layer is thereby
-    exactly E(dim)-equivariant, not only the network as a whole, which is a much stronger
-    constraint than averaging once over a free backbone (:func:`fa_gnn` with
+    the same way, and added to the input positions: ``x + <decoder>`` (``origin="positions"``,
+    the default), or to their centroid: ``mean(x) + <decoder>`` (``origin="centroid"``, the
+    authors' code: the decoder then predicts where each body ends up relative to the centroid).
+    Every layer is thereby exactly E(dim)-equivariant, not only the network as a whole, which is
+    a much stronger constraint than averaging once over a free backbone (:func:`fa_gnn` with
     ``layerwise=False``). Frames inherit the tie handling of :class:`~nets.frames.E`.
 
     By default gradients flow through the frames of the hidden clouds (their eigenvectors), so
@@ -153,9 +159,12 @@ class LayerwiseFAGNN(nn.Module):
     """
 
     def __init__(self, hidden: int = 60, layers: int = 4, dim: int = 3, *,
-                 detach_frames: bool = False, **frame_kw):
+                 detach_frames: bool = False, origin: str = "positions", **frame_kw):
         super().__init__()
+        if origin not in ORIGINS:
+            raise ValueError(f"expected origin in {ORIGINS}, got {origin!r}")
         self.detach_frames = detach_frames
+        self.origin = origin
         if hidden % dim:
             raise ValueError(f"expected hidden divisible by dim={dim} (vectors per node), "
                              f"got hidden={hidden}")
@@ -190,8 +199,8 @@ class LayerwiseFAGNN(nn.Module):
                     frames = self.frame.frame(cloud)
                 (h,) = self.frame.canonicalize(frames, cloud)
                 h = h.reshape(h.shape[0], n, -1)
-        out = self.frame.act(frames, self.gnn.decode(h), translate=False)
-        return x + frame_mean(frames, out)
+        out = frame_mean(frames, self.frame.act(frames, self.gnn.decode(h), translate=False))
+        return (x if self.origin == "positions" else x.mean(-2, keepdim=True)) + out
 
     def forward(self, x: torch.Tensor, v: torch.Tensor, charges: torch.Tensor) -> torch.Tensor:
         return self._run(x, v, charges)
@@ -222,15 +231,18 @@ class ConstantVelocity(nn.Module):
 
 
 def fa_gnn(hidden: int = 60, layers: int = 4, dim: int = 3, *, layerwise: bool = True,
-           **frame_kw) -> nn.Module:
+           origin: str = "positions", **frame_kw) -> nn.Module:
     """FA-GNN for the n-body task, called as ``model(x, v, charges=q)``.
 
     ``layerwise=True`` (default): :class:`LayerwiseFAGNN`, frames in every layer as in the
     authors' n-body model. ``layerwise=False``: the whole :class:`NBodyGNN` wrapped once in
     :class:`~nets.frames.FrameAveraging` over E(dim) frames (equivariant positions out).
+    ``origin`` (layerwise only): see :class:`LayerwiseFAGNN`.
     """
     if layerwise:
-        return LayerwiseFAGNN(hidden, layers, dim, **frame_kw)
+        return LayerwiseFAGNN(hidden, layers, dim, origin=origin, **frame_kw)
+    if origin != "positions":
+        raise ValueError(f"origin={origin!r} applies to the layerwise FA-GNN only")
     return FrameAveraging(NBodyGNN(hidden, layers, dim), E(dim, **frame_kw), output="equivariant")
 
 

@@ -54,12 +54,14 @@ def _act_points(g, y):
 def _model(name, dtype):
     torch.manual_seed(0)
     model = {"egnn": lambda: EGNN(16, 2), "fa-gnn": lambda: fa_gnn(15, 3),
+             "fa-gnn-centroid": lambda: fa_gnn(15, 3, origin="centroid"),
              "fa-gnn-input": lambda: fa_gnn(16, 2, layerwise=False)}[name]()
     return model.to(dtype)
 
 
 @FIXTURE_OK
-@given(name=st.sampled_from(["egnn", "fa-gnn", "fa-gnn-input"]), seed=st.integers(0, 2**16))
+@given(name=st.sampled_from(["egnn", "fa-gnn", "fa-gnn-centroid", "fa-gnn-input"]),
+       seed=st.integers(0, 2**16))
 def test_equivariant_under_e3_and_permutations(dtype, name, seed):
     """f(P(Qx + t), P Q v, P q) = P (Q f(x, v, q) + t), reflections included."""
     x, v, q, g = _inputs(seed, dtype)
@@ -147,6 +149,24 @@ def test_detached_frames_change_gradients_not_values():
     grads = [torch.autograd.grad(m(x, v, q).pow(2).sum(), m.gnn.embed.weight)[0]
              for m in (full, det)]
     assert float((grads[0] - grads[1]).abs().max()) > 1e-8
+
+
+def test_origin_moves_the_prediction_by_the_offset_from_the_centroid():
+    """With the same weights, origin="positions" predicts x + D and origin="centroid" predicts
+    mean(x) + D: the two differ by exactly x - mean(x), for any input."""
+    x, v, q, _ = _inputs(5, torch.float64)
+    torch.manual_seed(0)
+    residual = LayerwiseFAGNN(9, 3).double()
+    centroid = LayerwiseFAGNN(9, 3, origin="centroid").double()
+    centroid.load_state_dict(residual.state_dict())
+    with torch.no_grad():
+        gap = residual(x, v, q) - centroid(x, v, q)
+    torch.testing.assert_close(gap, x - x.mean(-2, keepdim=True), rtol=0, atol=1e-12)
+    assert float((x - x.mean(-2, keepdim=True)).abs().max()) > 0.1
+    with pytest.raises(ValueError, match="expected origin in"):
+        LayerwiseFAGNN(9, 3, origin="mean")
+    with pytest.raises(ValueError, match="layerwise FA-GNN only"):
+        fa_gnn(8, 2, layerwise=False, origin="centroid")
 
 
 def test_edge_messages_match_the_concatenated_mlp():
@@ -264,6 +284,9 @@ def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     assert warm["init_from"] == str(tmp_path / "w.pt") and warm["epochs_run"] == 1
     (tmp_path / "gnn.json").write_text(json.dumps(warm))
     assert "warm start from w.pt" in results_table(tmp_path)
+    (tmp_path / "gnn.json").write_text(json.dumps({**warm, "detach_frames": True,
+                                                    "origin": "centroid"}))
+    assert "hidden frames detached, output about the centroid" in results_table(tmp_path)
     # a resumed warm start keeps its init_from; segments say which call ran which epochs
     ck2 = tmp_path / "warm.ckpt"
     train_nbody("gnn", data, init_from=tmp_path / "w.pt", time_limit_s=0.0, checkpoint=ck2, **kw)
@@ -273,7 +296,7 @@ def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     assert later["segments"][0]["device"] == later["segments"][1]["device"] == "CPU (1 thread)"
     # a checkpoint written before the record existed: a warning, and the table says so
     old = torch.load(ck2)
-    del old["segments"], old["init_from"]
+    del old["segments"], old["init_from"], old["config"]["origin"]  # origin came later too
     torch.save(old, tmp_path / "old.ckpt")
     with pytest.warns(UserWarning, match="not recorded"):
         legacy = train_nbody("gnn", data, resume=tmp_path / "old.ckpt", **kw)
@@ -292,6 +315,8 @@ def test_build_model_rejects_unknown_names():
         build_model("transformer")
     with pytest.raises(ValueError, match="schedule"):
         train_nbody("linear", None, epochs=1, schedule="step")
+    with pytest.raises(ValueError, match="fa-gnn model only"):
+        build_model("egnn", origin="centroid")
 
 
 def test_linear_baseline_is_equivariant_and_fits_constant_velocity_data(generator):
