@@ -1,7 +1,7 @@
 """Learning curves of the committed n-body runs (the README's figures), from their metrics files.
 
 The FA-GNN chain was warm-started from the best weights of a 602-epoch run, so its epochs are
-drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Three figures:
+drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Four figures:
 
 - ``--out``: training and validation MSE of EGNN, the FA-GNN chain and its cosine sibling
   (log scale, published test MSEs dotted; ``nets._cmd_frames.learning_curves``);
@@ -12,12 +12,15 @@ drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Three figu
   ``--detach-window`` epochs, and their table (the chain's first 602 epochs are the run it was
   warm-started from, so from epoch 603 on it carries a fresh Adam state; the detached run does
   not);
-- ``--origin``: the authors' output about the centroid (``--origin centroid``, frames detached,
-  seeds 0 and 1, from scratch) against the detached run with our residual output, epoch for
-  epoch, with the same medians and their table.
+- ``--origin``: the authors' output about the centroid (``--origin centroid``) against our
+  residual output, both with detached frames and from scratch, one panel per seed (0 and 1: the
+  same initial weights and batch order within a panel), epoch for epoch over the epochs both
+  ran, with medians per ``--origin-window`` epochs after ``--origin-from`` and their tables.
 
 Usage: python benchmarks/nbody_curves.py [--results benchmarks/results]
        [--out FILE.png] [--tail FILE.png] [--detach FILE.png] [--origin FILE.png]
+       [--tail-from N] [--window N] [--detach-from N] [--detach-window N]
+       [--origin-from N] [--origin-window N]
 """
 
 from __future__ import annotations
@@ -35,7 +38,11 @@ EGNN = "2026-11-27-cpu-egnn-frames31-41.json"
 CHAIN = "2026-11-27-fa-gnn-chain-to-epoch9398.json"
 COSINE = "2026-11-27-cpu-fa-gnn-layerwise-continued-cosine.json"
 DETACH = "2026-11-27-cpu-fa-gnn-detach-frames-continued.json"
-CENTROID = ("2026-11-27-cpu-fa-gnn-centroid-seed0.json", "2026-11-27-cpu-fa-gnn-centroid-seed1.json")
+#: seed -> (output about the centroid, residual output), both with detached frames; the residual
+#: seed-0 run is DETACH
+ORIGIN_PAIRS = {0: ("2026-11-27-cpu-fa-gnn-centroid-seed0.json", DETACH),
+                1: ("2026-11-27-cpu-fa-gnn-centroid-seed1.json",
+                    "2026-11-27-cpu-fa-gnn-detach-frames-seed1.json")}
 
 
 def after_warm_start(base: dict, run: dict, label: str, device: str) -> dict:
@@ -45,7 +52,8 @@ def after_warm_start(base: dict, run: dict, label: str, device: str) -> dict:
         raise ValueError(f"{label}: the metrics record no warm start; nothing to draw after")
     off = base["epochs_run"]
     hist = base["history"] + [{**h, "epoch": h["epoch"] + off} for h in run["history"]]
-    return {**run, "model": label, "device": device, "history": hist}
+    return {**run, "model": label, "device": device, "history": hist,
+            "epochs_run": off + run["epochs_run"]}
 
 
 def validation_points(run: dict, start: int, stop: int | None = None) -> list[dict]:
@@ -69,16 +77,31 @@ def window_medians(run: dict, start: int, window: int, stop: int | None = None
         for lo in range(start, h[-1]["epoch"] - window + 1, window)]
 
 
-def tail_figure(runs: list[dict], path: Path, start: int, window: int,
-                stop: int | None = None) -> list[list[tuple[int, float]]]:
-    """Validation MSE of each run after epoch ``start`` (up to ``stop``) on a linear scale, with
-    its median per ``window`` epochs; returns the medians it draws, one list per run."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def tail_figure(runs: list[dict], path: Path, start: int, window: int,
+                stop: int | None = None) -> list[list[tuple[int, float]]]:
+    """Validation MSE of each run after epoch ``start`` (up to ``stop``) on a linear scale, with
+    its median per ``window`` epochs; returns the medians it draws, one list per run."""
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    out = tail_axes(ax, runs, start, window, stop)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def tail_axes(ax, runs: list[dict], start: int, window: int,
+              stop: int | None = None) -> list[list[tuple[int, float]]]:
+    """:func:`tail_figure` on the matplotlib axes ``ax``."""
     out = []
     for i, run in enumerate(runs):
         medians = window_medians(run, start, window, stop)
@@ -99,25 +122,27 @@ def tail_figure(runs: list[dict], path: Path, start: int, window: int,
            title=f"{name} MSE after epoch {start} (linear scale)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
     return out
 
 
-def compare(runs: list[dict], ref: dict, path: Path, start: int, window: int) -> None:
-    """Draw ``runs`` and ``ref`` epoch for epoch over the epochs every one of them ran and print
-    their medians per ``window`` epochs with each run's ratio to ``ref``."""
-    stop = min(r["epochs_run"] for r in runs + [ref])
-    *ours, theirs = tail_figure(runs + [ref], path, start, window, stop)
-    names = [r["model"] for r in runs]
-    print(f"| epochs | {' | '.join(names)} | {ref['model']} | "
-          + " | ".join(f"ratio {i + 1}" for i in range(len(runs))) + " |")
-    print("|---|" + "---:|" * (2 * len(runs) + 1))
-    for k, (end, b) in enumerate(theirs):
-        a = [m[k][1] for m in ours]
-        print(f"| {end - window + 1}-{end} | " + " | ".join(f"{x:.5f}" for x in a)
-              + f" | {b:.5f} | " + " | ".join(f"{x / b:.3f}" for x in a) + " |")
+def compare(pairs: list[tuple[dict, dict]], path: Path, start: int, window: int) -> None:
+    """One panel per (run, reference) pair: both drawn epoch for epoch over the epochs both ran
+    (:func:`tail_axes`); print their medians per ``window`` epochs and the run's ratio to the
+    reference."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(pairs), figsize=(6.4 * len(pairs), 3.2), squeeze=False)
+    for k, (ax, (run, ref)) in enumerate(zip(axes[0], pairs)):
+        stop = min(run["epochs_run"], ref["epochs_run"])
+        ours, theirs = tail_axes(ax, [run, ref], start, window, stop)
+        if len(pairs) > 1:
+            ax.set_title(f"{run['model']} vs {ref['model']}", fontsize=9)
+            print("" if k == 0 else "\n", end="")
+        print(f"| epochs | {run['model']} | {ref['model']} | ratio |\n|---|---:|---:|---:|")
+        for (end, a), (_, b) in zip(ours, theirs):
+            print(f"| {end - window + 1}-{end} | {a:.5f} | {b:.5f} | {a / b:.3f} |")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
     print(f"wrote {path}")
 
 
@@ -134,6 +159,8 @@ def main(argv=None) -> None:
     ap.add_argument("--detach-window", type=int, default=200)
     ap.add_argument("--origin", type=Path, default=None,
                     help="output about the centroid against the residual, epoch by epoch")
+    ap.add_argument("--origin-from", type=int, default=100)
+    ap.add_argument("--origin-window", type=int, default=100)
     args = ap.parse_args(argv)
     if args.out is None and args.tail is None and args.detach is None and args.origin is None:
         ap.error("nothing to draw: give --out, --tail, --detach or --origin")
@@ -152,15 +179,15 @@ def main(argv=None) -> None:
         for end, med in medians:
             print(f"epochs {end - args.window + 1}-{end}: median validation MSE {med:.5f}")
         print(f"wrote {args.tail}")
-    detach = {**load(DETACH), "model": "FA-GNN, frames detached"}
     if args.detach is not None:
-        compare([detach], {**chain, "model": "FA-GNN (reference chain)"}, args.detach,
+        detach = {**load(DETACH), "model": "FA-GNN, frames detached"}
+        compare([(detach, {**chain, "model": "FA-GNN (reference chain)"})], args.detach,
                 args.detach_from, args.detach_window)
     if args.origin is not None:
-        runs = [{**load(name), "model": f"centroid, seed {seed}"}
-                for seed, name in enumerate(CENTROID)]
-        compare(runs, {**detach, "model": "residual, seed 0"}, args.origin, args.detach_from,
-                args.detach_window)
+        pairs = [({**load(cen), "model": f"output about the centroid, seed {seed}"},
+                  {**load(res), "model": f"residual output, seed {seed}"})
+                 for seed, (cen, res) in ORIGIN_PAIRS.items()]
+        compare(pairs, args.origin, args.origin_from, args.origin_window)
 
 
 if __name__ == "__main__":

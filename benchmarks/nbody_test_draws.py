@@ -10,7 +10,9 @@ This scores the same weights on
     (``egnn_reference_params()``, see ``nets.data.nbody``; also the task split of weights
     trained with ``--data egnn-small``),
 and pools them (the pooled bootstrap resamples within each draw). Weights are a state dict
-(``MODEL.pt``, default sizes) or a checkpoint (its best weights, its hidden width and layers).
+(``MODEL.pt``: the default model, residual output, default sizes; a state dict does not record
+its configuration, so give ``--origin centroid`` runs as their checkpoint) or a checkpoint (its
+best weights and its configuration: hidden width, layers, detached frames, origin).
 
 Usage: python benchmarks/nbody_test_draws.py fa-gnn=PATH [egnn=PATH ...]
            [--draws task,seed:1,seed:2,egnn-small] [--out FILE.md] [--json FILE.json]

@@ -47,6 +47,8 @@ def build_model(name: str, hidden: int | None = None, layers: int = 4, *,
     ``detach_frames`` and ``origin`` apply to ``fa-gnn`` (see :class:`~nets.gnn.LayerwiseFAGNN`)."""
     if name not in MODELS:
         raise ValueError(f"expected a model in {sorted(MODELS)}, got {name!r}")
+    if origin not in ORIGINS:
+        raise ValueError(f"expected origin in {ORIGINS}, got {origin!r}")
     if detach_frames and name != "fa-gnn":
         raise ValueError(f"detach_frames applies to the fa-gnn model only, got model {name!r}")
     if origin != "positions" and name != "fa-gnn":
@@ -169,7 +171,8 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
             raise ValueError(f"expected a checkpoint written by train_nbody(checkpoint=...), "
                              f"got {resume} (a bare state dict? use init_from)")
         saved_config = {**_CONFIG_BEFORE_KEYS, **ck["config"]}
-        differ = {k: (saved_config[k], v) for k, v in config.items() if saved_config[k] != v}
+        differ = {k: (saved_config.get(k, "<not recorded>"), v) for k, v in config.items()
+                  if saved_config.get(k, "<not recorded>") != v}
         if ck.get("data") is not None and data_params is not None and ck["data"] != data_params:
             differ["data"] = (ck["data"], data_params)
         if differ:
@@ -257,6 +260,7 @@ def train_nbody(model_name: str, data, *, epochs: int, batch_size: int = 100, lr
         "schedule": schedule,
         "detach_frames": detach_frames,
         "origin": origin,
+        "seed": seed,
         "weight_decay": weight_decay,
         "hidden": hidden,
         "layers": layers,
@@ -308,8 +312,10 @@ def results_table(folder: Path) -> str:
     ours = {}
     for path in sorted(folder.glob("*.json")):
         m = json.loads(path.read_text())
-        if "test_mse" in m:
-            ours[m["model"]] = m
+        if "test_mse" in m:  # the authors' centroid output is a row of its own
+            origin = m.get("origin", "positions")
+            ours[m["model"] if origin == "positions" else f"{m['model']}, output about the "
+                 f"{origin}"] = m
     lines = ["| model | published test MSE | ours: test MSE | ours: budget |",
              "|---|---|---|---|"]
     rows = list(PUBLISHED_MSE.items()) + [(k, None) for k in ours if k not in PUBLISHED_MSE]
@@ -330,8 +336,6 @@ def results_table(folder: Path) -> str:
             budget = f"{m['epochs_run']} epochs, {spent}, n_train={m['n_train']}"
             if m.get("detach_frames"):
                 budget += ", hidden frames detached"
-            if m.get("origin", "positions") != "positions":
-                budget += f", output about the {m['origin']}"
             if (m.get("data") or {}).get("rng") == "egnn":
                 budget += f", data: EGNN script's draws replayed (seed {m['data']['seed']})"
             if m.get("init_from"):
@@ -399,6 +403,8 @@ def _run_train(args) -> int:
         chunk = 256 if sim_device.type == "cpu" else 1 << 16
         data = load_nbody(_params_from(args), cache_dir=args.cache_dir, progress=True,
                           device=sim_device, chunk_size=chunk)
+    # a bare weights file does not say where its output is anchored: keep the variants apart
+    stem = args.model if args.origin == "positions" else f"{args.model}-{args.origin}"
     if args.export_splits is not None:
         print(f"wrote the splits to {save_splits(data, args.export_splits)}", flush=True)
         return 0
@@ -411,10 +417,10 @@ def _run_train(args) -> int:
                           hidden=args.hidden, layers=args.layers, schedule=args.schedule,
                           weight_decay=args.weight_decay, detach_frames=args.detach_frames,
                           origin=args.origin,
-                          save_to=out / f"{args.model}.pt", checkpoint=out / f"{args.model}.ckpt",
+                          save_to=out / f"{stem}.pt", checkpoint=out / f"{stem}.ckpt",
                           resume=args.resume, init_from=args.init_from)
     metrics["generator"] = data.stats
-    (out / f"{args.model}.json").write_text(json.dumps(metrics, indent=2))
+    (out / f"{stem}.json").write_text(json.dumps(metrics, indent=2))
     table = results_table(out)
     (out / "results.md").write_text(table)
     runs = [json.loads(f.read_text()) for f in sorted(out.glob("*.json"))]

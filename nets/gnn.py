@@ -241,6 +241,8 @@ def fa_gnn(hidden: int = 60, layers: int = 4, dim: int = 3, *, layerwise: bool =
     """
     if layerwise:
         return LayerwiseFAGNN(hidden, layers, dim, origin=origin, **frame_kw)
+    if origin not in ORIGINS:
+        raise ValueError(f"expected origin in {ORIGINS}, got {origin!r}")
     if origin != "positions":
         raise ValueError(f"origin={origin!r} applies to the layerwise FA-GNN only")
     return FrameAveraging(NBodyGNN(hidden, layers, dim), E(dim, **frame_kw), output="equivariant")

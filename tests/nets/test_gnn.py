@@ -284,9 +284,16 @@ def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     assert warm["init_from"] == str(tmp_path / "w.pt") and warm["epochs_run"] == 1
     (tmp_path / "gnn.json").write_text(json.dumps(warm))
     assert "warm start from w.pt" in results_table(tmp_path)
-    (tmp_path / "gnn.json").write_text(json.dumps({**warm, "detach_frames": True,
-                                                    "origin": "centroid"}))
-    assert "hidden frames detached, output about the centroid" in results_table(tmp_path)
+    # the two FA-GNN outputs are rows of their own, side by side
+    (tmp_path / "fa-gnn.json").write_text(json.dumps({**warm, "model": "FA-GNN"}))
+    (tmp_path / "fa-gnn-centroid.json").write_text(json.dumps(
+        {**warm, "model": "FA-GNN", "detach_frames": True, "origin": "centroid"}))
+    table = results_table(tmp_path)
+    assert "| FA-GNN | 0.0057 |" in table
+    assert "| FA-GNN, output about the centroid | — |" in table
+    assert table.count("hidden frames detached") == 1
+    for f in ("fa-gnn.json", "fa-gnn-centroid.json"):
+        (tmp_path / f).unlink()
     # a resumed warm start keeps its init_from; segments say which call ran which epochs
     ck2 = tmp_path / "warm.ckpt"
     train_nbody("gnn", data, init_from=tmp_path / "w.pt", time_limit_s=0.0, checkpoint=ck2, **kw)
@@ -306,6 +313,37 @@ def test_resumed_training_continues_exactly_where_it_stopped(tmp_path):
     (tmp_path / "gnn.json").write_text(json.dumps(later))
     assert "on CPU (1 thread) (epochs 1–1) + 0.0 min on Some GPU (epochs 2–4)" in results_table(
         tmp_path)
+
+
+def test_origin_reaches_the_trained_model_and_its_record(tmp_path):
+    """``nets train nbody --origin centroid`` trains the centroid model: its files are named
+    apart from the residual run's, its metrics and checkpoint say so, and resuming it as the
+    residual model is refused."""
+    from nets.__main__ import main
+    from nets._cmd_frames import train_nbody
+    from nets.data.nbody import NBodyParams, load_nbody, save_splits
+
+    data = load_nbody(NBodyParams(n_train=10, n_val=5, n_test=5, seed=3), use_cache=False)
+    splits = tmp_path / "splits.pt"
+    save_splits(data, splits)
+    args = ["train", "nbody", "--model", "fa-gnn", "--hidden", "3", "--layers", "1", "--epochs",
+            "1", "--batch-size", "5", "--splits", str(splits), "--threads", "1"]
+    assert main(args + ["--origin", "centroid", "--out", str(tmp_path / "c")]) == 0
+    folder = tmp_path / "c" / "nets" / "nbody"
+    metrics = json.loads((folder / "fa-gnn-centroid.json").read_text())
+    assert metrics["origin"] == "centroid" and metrics["seed"] == 0
+    ck = torch.load(folder / "fa-gnn-centroid.ckpt", weights_only=False)
+    assert ck["config"]["origin"] == "centroid"
+    model = LayerwiseFAGNN(3, 1, origin="centroid")
+    model.load_state_dict(torch.load(folder / "fa-gnn-centroid.pt"))
+    torch.testing.assert_close(
+        model(data.test.positions.float(), data.test.velocities.float(),
+              data.test.charges.float()).double().sub(data.test.target).pow(2).mean(),
+        torch.tensor(metrics["test_mse"], dtype=torch.float64), rtol=1e-5, atol=0)
+    assert not (folder / "fa-gnn.json").exists()
+    with pytest.raises(ValueError, match="origin='centroid' vs 'positions'"):
+        train_nbody("fa-gnn", data, epochs=2, batch_size=5, hidden=3, layers=1, progress=False,
+                    resume=folder / "fa-gnn-centroid.ckpt")
 
 
 def test_build_model_rejects_unknown_names():
