@@ -136,7 +136,8 @@ def compare(pairs: list[tuple[dict, dict]], path: Path, start: int, window: int)
         ours, theirs = tail_axes(ax, [run, ref], start, window, stop)
         if len(pairs) > 1:
             ax.set_title(f"{run['model']} vs {ref['model']}", fontsize=9)
-            print("" if k == 0 else "\n", end="")
+            if k:
+                print()
         print(f"| epochs | {run['model']} | {ref['model']} | ratio |\n|---|---:|---:|---:|")
         for (end, a), (_, b) in zip(ours, theirs):
             print(f"| {end - window + 1}-{end} | {a:.5f} | {b:.5f} | {a / b:.3f} |")

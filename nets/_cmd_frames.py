@@ -21,7 +21,7 @@ from .data.nbody import (
     save_splits,
 )
 from .frames import SO, FrameAveraging, FrameDegeneracyWarning, O
-from .gnn import EGNN, ORIGINS, ConstantVelocity, NBodyGNN, fa_gnn
+from .gnn import EGNN, ORIGINS, ConstantVelocity, NBodyGNN, check_origin, fa_gnn
 
 #: Test MSEs on the charged 5-body task as published (EGNN paper Table 2; FA paper Table 3).
 PUBLISHED_MSE = {
@@ -47,8 +47,7 @@ def build_model(name: str, hidden: int | None = None, layers: int = 4, *,
     ``detach_frames`` and ``origin`` apply to ``fa-gnn`` (see :class:`~nets.gnn.LayerwiseFAGNN`)."""
     if name not in MODELS:
         raise ValueError(f"expected a model in {sorted(MODELS)}, got {name!r}")
-    if origin not in ORIGINS:
-        raise ValueError(f"expected origin in {ORIGINS}, got {origin!r}")
+    check_origin(origin)
     if detach_frames and name != "fa-gnn":
         raise ValueError(f"detach_frames applies to the fa-gnn model only, got model {name!r}")
     if origin != "positions" and name != "fa-gnn":
@@ -403,14 +402,14 @@ def _run_train(args) -> int:
         chunk = 256 if sim_device.type == "cpu" else 1 << 16
         data = load_nbody(_params_from(args), cache_dir=args.cache_dir, progress=True,
                           device=sim_device, chunk_size=chunk)
-    # a bare weights file does not say where its output is anchored: keep the variants apart
-    stem = args.model if args.origin == "positions" else f"{args.model}-{args.origin}"
     if args.export_splits is not None:
         print(f"wrote the splits to {save_splits(data, args.export_splits)}", flush=True)
         return 0
     (out / "generator_stats.json").write_text(json.dumps(
         {"params": dataclasses.asdict(data.params), **data.stats}, indent=2))
     print("generator:", json.dumps(data.stats), flush=True)
+    # a bare weights file does not say where its output is anchored: keep the variants apart
+    stem = args.model if args.origin == "positions" else f"{args.model}-{args.origin}"
     metrics = train_nbody(args.model, data, epochs=args.epochs, batch_size=args.batch_size,
                           lr=args.lr, eval_every=args.eval_every,
                           time_limit_s=args.time_limit * 60, seed=args.seed, device=args.device,

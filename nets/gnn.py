@@ -36,6 +36,12 @@ __all__ = ["GNN", "EGNN", "NBodyGNN", "LayerwiseFAGNN", "ConstantVelocity", "fa_
 ORIGINS = ("positions", "centroid")
 
 
+def check_origin(origin: str) -> None:
+    """Raise a ValueError unless ``origin`` is one of :data:`ORIGINS`."""
+    if origin not in ORIGINS:
+        raise ValueError(f"expected origin in {ORIGINS}, got {origin!r}")
+
+
 def _mlp(i: int, h: int, o: int, *, last_act: bool) -> nn.Sequential:
     layers = [nn.Linear(i, h), nn.SiLU(), nn.Linear(h, o)]
     if last_act:
@@ -161,8 +167,7 @@ class LayerwiseFAGNN(nn.Module):
     def __init__(self, hidden: int = 60, layers: int = 4, dim: int = 3, *,
                  detach_frames: bool = False, origin: str = "positions", **frame_kw):
         super().__init__()
-        if origin not in ORIGINS:
-            raise ValueError(f"expected origin in {ORIGINS}, got {origin!r}")
+        check_origin(origin)
         self.detach_frames = detach_frames
         self.origin = origin
         if hidden % dim:
@@ -241,8 +246,7 @@ def fa_gnn(hidden: int = 60, layers: int = 4, dim: int = 3, *, layerwise: bool =
     """
     if layerwise:
         return LayerwiseFAGNN(hidden, layers, dim, origin=origin, **frame_kw)
-    if origin not in ORIGINS:
-        raise ValueError(f"expected origin in {ORIGINS}, got {origin!r}")
+    check_origin(origin)
     if origin != "positions":
         raise ValueError(f"origin={origin!r} applies to the layerwise FA-GNN only")
     return FrameAveraging(NBodyGNN(hidden, layers, dim), E(dim, **frame_kw), output="equivariant")
