@@ -306,15 +306,22 @@ def _save_checkpoint(path: str | Path, state: dict) -> None:
     tmp.replace(path)
 
 
+def run_name(metrics: dict) -> str:
+    """How a run is named in the results table and the learning curves: the model, and the
+    authors' centroid output as a run of its own (it is another model with the same weights)."""
+    origin = metrics.get("origin", "positions")
+    if origin == "positions":
+        return metrics["model"]
+    return f"{metrics['model']}, output about the {origin}"
+
+
 def results_table(folder: Path) -> str:
     """Markdown table: published test MSEs next to every ``<model>.json`` in ``folder``."""
     ours = {}
     for path in sorted(folder.glob("*.json")):
         m = json.loads(path.read_text())
-        if "test_mse" in m:  # the authors' centroid output is a row of its own
-            origin = m.get("origin", "positions")
-            ours[m["model"] if origin == "positions" else f"{m['model']}, output about the "
-                 f"{origin}"] = m
+        if "test_mse" in m:
+            ours[run_name(m)] = m
     lines = ["| model | published test MSE | ours: test MSE | ours: budget |",
              "|---|---|---|---|"]
     rows = list(PUBLISHED_MSE.items()) + [(k, None) for k in ours if k not in PUBLISHED_MSE]
@@ -360,7 +367,7 @@ def learning_curves(metrics: list[dict], path: Path) -> None:
         h = m["history"]
         color = f"C{i}"
         epochs = [e["epoch"] for e in h]
-        label = f"{m['model']} ({m.get('device', 'CPU')})"
+        label = f"{run_name(m)} ({m.get('device', 'CPU')})"
         ax.plot(epochs, [e["val_mse"] for e in h], color=color, label=f"{label}: validation")
         ax.plot(epochs, [e["train_mse"] for e in h], color=color, ls="--", lw=0.8,
                 label=f"{label}: training")

@@ -388,6 +388,34 @@ def test_results_table_lists_unpublished_models_too(tmp_path):
     assert "| FA-GNN (input frame only) | — | 0.2500 |" in table
 
 
+def test_learning_curves_name_the_centroid_run_apart(tmp_path, monkeypatch):
+    """A centroid and a residual run in one folder are two lines with two labels, not one
+    label twice; metrics written before the origin key read as the residual model."""
+    import matplotlib.axes
+
+    from nets._cmd_frames import learning_curves, run_name
+
+    hist = [{"epoch": 1, "val_mse": 0.5, "train_mse": 0.6}, {"epoch": 2, "val_mse": 0.4,
+                                                               "train_mse": 0.5}]
+    runs = [{"model": "FA-GNN", "history": hist},
+            {"model": "FA-GNN", "origin": "positions", "history": hist},
+            {"model": "FA-GNN", "origin": "centroid", "history": hist}]
+    assert [run_name(m) for m in runs] == ["FA-GNN", "FA-GNN", "FA-GNN, output about the centroid"]
+    labels = []
+    plot = matplotlib.axes.Axes.plot
+
+    def recording_plot(self, *args, **kwargs):
+        labels.append(kwargs.get("label"))
+        return plot(self, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot", recording_plot)
+    learning_curves(runs[1:], tmp_path / "curves.png")
+    assert labels == ["FA-GNN (CPU): validation", "FA-GNN (CPU): training",
+                      "FA-GNN, output about the centroid (CPU): validation",
+                      "FA-GNN, output about the centroid (CPU): training"]
+    assert (tmp_path / "curves.png").stat().st_size > 0
+
+
 @pytest.mark.parametrize("detach", [False, True])
 def test_layerwise_fa_gnn_exact_on_tied_spectra_mixed_into_a_batch(detach):
     """A regular tetrahedron plus its centre (isotropic covariance) next to generic samples:
