@@ -15,10 +15,15 @@ drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Four figur
 - ``--origin``: the authors' output about the centroid (``--origin centroid``) against our
   residual output, both with detached frames and from scratch, one panel per seed (0 and 1: the
   same initial weights and batch order within a panel), epoch for epoch over the epochs both
-  ran, with medians per ``--origin-window`` epochs after ``--origin-from`` and their tables.
+  ran, with medians per ``--origin-window`` epochs after ``--origin-from`` and their tables;
+- ``--replay``: EGNN and FA-GNN (detached frames) trained, validated and tested on the replay of
+  the EGNN authors' ``nbody_small`` (``--data egnn-small``): training and validation MSE (log
+  scale, published test MSEs dotted) and, on a linear scale after ``--replay-from`` epochs,
+  their validation MSE with its medians per ``--window`` epochs (also printed).
 
 Usage: python benchmarks/nbody_curves.py [--results benchmarks/results]
        [--out FILE.png] [--tail FILE.png] [--detach FILE.png] [--origin FILE.png]
+       [--replay FILE.png] [--replay-from N]
        [--tail-from N] [--window N] [--detach-from N] [--detach-window N]
        [--origin-from N] [--origin-window N]
 """
@@ -31,7 +36,7 @@ import math
 import statistics
 from pathlib import Path
 
-from nets._cmd_frames import PUBLISHED_MSE, learning_curves
+from nets._cmd_frames import PUBLISHED_MSE, learning_curves, learning_curves_axes
 
 BASE = "2026-11-27-cpu-fa-gnn-layerwise-48min.json"
 EGNN = "2026-11-27-cpu-egnn-frames31-41.json"
@@ -43,6 +48,9 @@ DETACH = "2026-11-27-cpu-fa-gnn-detach-frames-continued.json"
 ORIGIN_PAIRS = {0: ("2026-11-27-cpu-fa-gnn-centroid-seed0.json", DETACH),
                 1: ("2026-11-27-cpu-fa-gnn-centroid-seed1.json",
                     "2026-11-27-cpu-fa-gnn-detach-frames-seed1.json")}
+#: runs trained, validated and tested on the replayed EGNN nbody_small (``--data egnn-small``)
+REPLAY = {"EGNN": "2026-11-28-cpu-egnn-egnn-small.json",
+          "FA-GNN": "2026-11-28-cpu-fa-gnn-egnn-small.json"}
 
 
 def after_warm_start(base: dict, run: dict, label: str, device: str) -> dict:
@@ -99,14 +107,15 @@ def tail_figure(runs: list[dict], path: Path, start: int, window: int,
     return out
 
 
-def tail_axes(ax, runs: list[dict], start: int, window: int,
-              stop: int | None = None) -> list[list[tuple[int, float]]]:
-    """:func:`tail_figure` on the matplotlib axes ``ax``."""
+def tail_axes(ax, runs: list[dict], start: int, window: int, stop: int | None = None,
+              first_color: int = 1) -> list[list[tuple[int, float]]]:
+    """:func:`tail_figure` on the matplotlib axes ``ax``; run ``i`` is drawn in colour
+    ``C{first_color + i}``, and so is its published test MSE where the runs' differ."""
     out = []
     for i, run in enumerate(runs):
         medians = window_medians(run, start, window, stop)
         h = validation_points(run, start, stop)
-        color = f"C{i + 1}"
+        color = f"C{first_color + i}"
         ax.plot([e["epoch"] for e in h], [e["val_mse"] for e in h], lw=0.5, color=color,
                 alpha=0.5, label=f"{run['model']}: validation")
         ax.hlines([m[1] for m in medians], [m[0] - window for m in medians],
@@ -117,6 +126,12 @@ def tail_axes(ax, runs: list[dict], start: int, window: int,
     if len(published) == 1:
         mse = published.pop()
         ax.axhline(mse, color="k", ls=":", lw=1, label=f"published test MSE {mse}")
+    elif published:
+        for i, run in enumerate(runs):
+            if run["model"] in PUBLISHED_MSE:
+                mse = PUBLISHED_MSE[run["model"]]
+                ax.axhline(mse, color=f"C{first_color + i}", ls=":", lw=1,
+                           label=f"{run['model']}: published test MSE {mse}")
     name = f"{runs[0]['model']} validation" if len(runs) == 1 else "validation"
     ax.set(xlabel="epoch", ylabel="validation MSE",
            title=f"{name} MSE after epoch {start} (linear scale)")
@@ -162,9 +177,12 @@ def main(argv=None) -> None:
                     help="output about the centroid against the residual, epoch by epoch")
     ap.add_argument("--origin-from", type=int, default=100)
     ap.add_argument("--origin-window", type=int, default=100)
+    ap.add_argument("--replay", type=Path, default=None,
+                    help="EGNN and FA-GNN trained on the replayed EGNN nbody_small")
+    ap.add_argument("--replay-from", type=int, default=400)
     args = ap.parse_args(argv)
-    if args.out is None and args.tail is None and args.detach is None and args.origin is None:
-        ap.error("nothing to draw: give --out, --tail, --detach or --origin")
+    if all(a is None for a in (args.out, args.tail, args.detach, args.origin, args.replay)):
+        ap.error("nothing to draw: give --out, --tail, --detach, --origin or --replay")
 
     def load(name):
         return json.loads((args.results / name).read_text())
@@ -189,6 +207,21 @@ def main(argv=None) -> None:
                   {**load(res), "model": f"residual output, seed {seed}"})
                  for seed, (cen, res) in ORIGIN_PAIRS.items()]
         compare(pairs, args.origin, args.origin_from, args.origin_window)
+    if args.replay is not None:
+        runs = [load(name) for name in REPLAY.values()]
+        plt = _pyplot()
+        fig, axes = plt.subplots(1, 2, figsize=(12.8, 4.0))
+        learning_curves_axes(axes[0], runs, "nbody_small replay")
+        tail_axes(axes[1], runs, args.replay_from, args.window, first_color=0)
+        fig.tight_layout()
+        fig.savefig(args.replay, dpi=120)
+        plt.close(fig)
+        medians = [dict(window_medians(r, 0, args.window)) for r in runs]
+        print("| epochs | " + " | ".join(REPLAY) + " |\n|---|" + "---:|" * len(runs))
+        for end in sorted(set().union(*medians)):
+            cells = " | ".join(f"{m[end]:.5f}" if end in m else "–" for m in medians)
+            print(f"| {end - args.window + 1}–{end} | {cells} |")
+        print(f"wrote {args.replay}")
 
 
 if __name__ == "__main__":

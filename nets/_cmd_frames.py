@@ -364,6 +364,15 @@ def learning_curves(metrics: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    learning_curves_axes(ax, metrics)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def learning_curves_axes(ax, metrics: list[dict], title: str = "charged 5-body") -> None:
+    """:func:`learning_curves` on the matplotlib axes ``ax``; run ``i`` is drawn in colour
+    ``C{i}``."""
     for i, m in enumerate(metrics):
         h = m["history"]
         color = f"C{i}"
@@ -375,12 +384,9 @@ def learning_curves(metrics: list[dict], path: Path) -> None:
         if m["model"] in PUBLISHED_MSE:
             ax.axhline(PUBLISHED_MSE[m["model"]], color=color, ls=":", lw=1)
     ax.set(xlabel="epoch", ylabel="MSE", yscale="log",
-           title="charged 5-body (dotted: published test MSE)")
+           title=f"{title} (dotted: published test MSE)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def _params_from(args) -> NBodyParams:
