@@ -1,7 +1,7 @@
 """Learning curves of the committed n-body runs (the README's figures), from their metrics files.
 
 The FA-GNN chain was warm-started from the best weights of a 602-epoch run, so its epochs are
-drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Four figures:
+drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Five figures:
 
 - ``--out``: training and validation MSE of EGNN, the FA-GNN chain and its cosine sibling
   (log scale, published test MSEs dotted; ``nets._cmd_frames.learning_curves``);
