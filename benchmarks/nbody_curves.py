@@ -16,10 +16,11 @@ drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Five figur
   residual output, both with detached frames and from scratch, one panel per seed (0 and 1: the
   same initial weights and batch order within a panel), epoch for epoch over the epochs both
   ran, with medians per ``--origin-window`` epochs after ``--origin-from`` and their tables;
-- ``--replay``: EGNN and FA-GNN (detached frames) trained, validated and tested on the replay of
-  the EGNN authors' ``nbody_small`` (``--data egnn-small``): training and validation MSE (log
-  scale, published test MSEs dotted) and, on a linear scale after ``--replay-from`` epochs,
-  their validation MSE with its medians per ``--window`` epochs (also printed).
+- ``--replay``: EGNN and FA-GNN (detached frames; seeds 0 and 1) trained, validated and tested
+  on the replay of the EGNN authors' ``nbody_small`` (``--data egnn-small``): training and
+  validation MSE (log scale, published test MSEs dotted) and, on a linear scale after
+  ``--replay-from`` epochs, their validation MSE with its medians per ``--window`` epochs (also
+  printed).
 
 Usage: python benchmarks/nbody_curves.py [--results benchmarks/results]
        [--out FILE.png] [--tail FILE.png] [--detach FILE.png] [--origin FILE.png]
@@ -49,8 +50,10 @@ ORIGIN_PAIRS = {0: ("2026-11-27-cpu-fa-gnn-centroid-seed0.json", DETACH),
                 1: ("2026-11-27-cpu-fa-gnn-centroid-seed1.json",
                     "2026-11-27-cpu-fa-gnn-detach-frames-seed1.json")}
 #: runs trained, validated and tested on the replayed EGNN nbody_small (``--data egnn-small``)
+#: (label: metrics file); a label other than the model's name gets no published line of its own
 REPLAY = {"EGNN": "2026-11-28-cpu-egnn-egnn-small.json",
-          "FA-GNN": "2026-11-28-cpu-fa-gnn-egnn-small.json"}
+          "FA-GNN": "2026-11-28-cpu-fa-gnn-egnn-small.json",
+          "FA-GNN, seed 1": "2026-11-29-cpu-fa-gnn-egnn-small-seed1.json"}
 
 
 def after_warm_start(base: dict, run: dict, label: str, device: str) -> dict:
@@ -208,7 +211,7 @@ def main(argv=None) -> None:
                  for seed, (cen, res) in ORIGIN_PAIRS.items()]
         compare(pairs, args.origin, args.origin_from, args.origin_window)
     if args.replay is not None:
-        runs = [load(name) for name in REPLAY.values()]
+        runs = [{**load(name), "model": label} for label, name in REPLAY.items()]
         plt = _pyplot()
         fig, axes = plt.subplots(1, 2, figsize=(12.8, 4.0))
         learning_curves_axes(axes[0], runs, "nbody_small replay")
