@@ -16,7 +16,7 @@ drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Five figur
   residual output, both with detached frames and from scratch, one panel per seed (0 and 1: the
   same initial weights and batch order within a panel), epoch for epoch over the epochs both
   ran, with medians per ``--origin-window`` epochs after ``--origin-from`` and their tables;
-- ``--replay``: EGNN and FA-GNN (detached frames; seeds 0 and 1) trained, validated and tested
+- ``--replay``: EGNN and FA-GNN (detached frames; seeds 0, 1 and 2) trained, validated and tested
   on the replay of the EGNN authors' ``nbody_small`` (``--data egnn-small``): training and
   validation MSE (log scale, published test MSEs dotted) and, on a linear scale after
   ``--replay-from`` epochs, their validation MSE with its medians per ``--window`` epochs (also
@@ -53,7 +53,8 @@ ORIGIN_PAIRS = {0: ("2026-11-27-cpu-fa-gnn-centroid-seed0.json", DETACH),
 #: (label: metrics file); a label other than the model's name gets no published line of its own
 REPLAY = {"EGNN": "2026-11-28-cpu-egnn-egnn-small.json",
           "FA-GNN": "2026-11-28-cpu-fa-gnn-egnn-small.json",
-          "FA-GNN, seed 1": "2026-11-29-cpu-fa-gnn-egnn-small-seed1.json"}
+          "FA-GNN, seed 1": "2026-11-29-cpu-fa-gnn-egnn-small-seed1.json",
+          "FA-GNN, seed 2": "2026-11-29-cpu-fa-gnn-egnn-small-seed2.json"}
 
 
 def after_warm_start(base: dict, run: dict, label: str, device: str) -> dict:
