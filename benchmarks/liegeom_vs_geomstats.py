@@ -5,7 +5,7 @@ sampling of SO(n), for n = 2 and 3 in float64. Each row times every implementati
 inputs, interleaved (ours, reference, ours, ...), best of 3, in one process, and prints the
 ratio. Per-matrix references (scipy polar, geomstats polar) are timed on a subset and scaled
 linearly; the table says so. SPD exp/log time the default call (no derivative tracked), which
-for n = 2, 3 uses the eigenvector-free kernels of :func:`liegeom._linalg.sym_funcm`.
+for n = 2, 3 uses the eigenvector-free kernels of :func:`liegeom.linalg.sym_funcm`.
 Usage: ``python benchmarks/liegeom_vs_geomstats.py [--batch N]``.
 """
 
@@ -25,7 +25,7 @@ import torch  # noqa: E402
 from geomstats.geometry.spd_matrices import expmh, logmh  # noqa: E402
 from geomstats.geometry.special_orthogonal import SpecialOrthogonal  # noqa: E402
 
-from liegeom import _linalg as la  # noqa: E402
+from liegeom import linalg as la  # noqa: E402
 from liegeom.decompositions import iwasawa, polar  # noqa: E402
 from liegeom.groups import SPD, GLPlus  # noqa: E402
 from liegeom.sampling import haar_so  # noqa: E402

@@ -1,6 +1,6 @@
 """liegeom: Lie groups GL+(n), SL(n), SO(n), SPD(n) and affine groups as batched torch objects."""
 
-from . import testing
+from . import linalg, testing
 from ._checks import GroupMembershipError, check_shape
 from .charts import AffineChart, IwasawaChart, KAKChart, PolarChart, PolarExpChart, so_volume
 from .decompositions import (
@@ -18,7 +18,7 @@ from .sampling import haar_so
 
 __version__ = "0.1.0"
 
-__all__ = ["testing"]
+__all__ = ["linalg", "testing"]
 __all__ += ["GroupMembershipError", "check_shape", "MatrixGroup", "GLPlus", "SL", "SO", "SPD"]
 __all__ += ["A", "N", "Affine", "act_image", "haar_so"]
 __all__ += ["polar", "polar_inverse", "iwasawa", "iwasawa_inverse", "kak", "kak_inverse"]

@@ -50,12 +50,26 @@ __all__ = [
 
 
 def sym(X: torch.Tensor) -> torch.Tensor:
-    """Symmetric part ``(X + X^T) / 2``, shape=[..., n, n]."""
+    """Symmetric part ``(X + X^T) / 2``, shape=[..., n, n].
+
+    Examples
+    --------
+    >>> sym(torch.tensor([[0.0, 2.0], [0.0, 0.0]]))
+    tensor([[0., 1.],
+            [1., 0.]])
+    """
     return 0.5 * (X + X.mT)
 
 
 def skew(X: torch.Tensor) -> torch.Tensor:
-    """Skew-symmetric part ``(X - X^T) / 2``, shape=[..., n, n]."""
+    """Skew-symmetric part ``(X - X^T) / 2``, shape=[..., n, n].
+
+    Examples
+    --------
+    >>> skew(torch.tensor([[0.0, 2.0], [0.0, 0.0]]))
+    tensor([[ 0.,  1.],
+            [-1.,  0.]])
+    """
     return 0.5 * (X - X.mT)
 
 
@@ -506,12 +520,26 @@ def sym_funcm(
 
 
 def spd_sqrt(S: torch.Tensor, *, method: str = "auto") -> torch.Tensor:
-    """Principal square root of SPD matrices, shape=[..., n, n] (see :func:`sym_funcm`)."""
+    """Principal square root of SPD matrices, shape=[..., n, n] (see :func:`sym_funcm`).
+
+    Examples
+    --------
+    >>> spd_sqrt(torch.diag(torch.tensor([4.0, 9.0], dtype=torch.float64)))
+    tensor([[2., 0.],
+            [0., 3.]], dtype=torch.float64)
+    """
     return sym_funcm(S, torch.sqrt, lambda x: 0.5 / torch.sqrt(x), method=method)
 
 
 def spd_invsqrt(S: torch.Tensor, *, method: str = "auto") -> torch.Tensor:
-    """Inverse principal square root of SPD matrices, shape=[..., n, n]."""
+    """Inverse principal square root of SPD matrices, shape=[..., n, n].
+
+    Examples
+    --------
+    >>> spd_invsqrt(torch.diag(torch.tensor([4.0, 0.25], dtype=torch.float64)))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 2.0000]], dtype=torch.float64)
+    """
     return sym_funcm(S, torch.rsqrt, lambda x: -0.5 * x ** (-1.5), method=method)
 
 
@@ -519,7 +547,14 @@ def spd_log(S: torch.Tensor, *, method: str = "auto") -> torch.Tensor:
     """Principal logarithm of SPD matrices (a symmetric matrix), shape=[..., n, n].
 
     For n = 2, 3 without a tracked derivative: eigenvector-free, error within
-    ``100 ε κ(S) (1 + ‖log S‖_F)`` of the eigen route (see :func:`sym_funcm`)."""
+    ``100 ε κ(S) (1 + ‖log S‖_F)`` of the eigen route (see :func:`sym_funcm`).
+
+    Examples
+    --------
+    >>> L = spd_log(torch.diag(torch.tensor([1.0, math.e], dtype=torch.float64)))
+    >>> torch.allclose(L, torch.diag(torch.tensor([0.0, 1.0], dtype=torch.float64)))
+    True
+    """
     return sym_funcm(S, torch.log, torch.reciprocal, method=method)
 
 
@@ -527,7 +562,14 @@ def spd_exp(X: torch.Tensor, *, method: str = "auto") -> torch.Tensor:
     """Exponential of symmetric matrices (an SPD matrix), shape=[..., n, n].
 
     For n = 2, 3 without a tracked derivative: eigenvector-free, error within
-    ``100 ε (1 + max|X_ij|) ‖exp X‖_F`` of the eigen route (see :func:`sym_funcm`)."""
+    ``100 ε (1 + max|X_ij|) ‖exp X‖_F`` of the eigen route (see :func:`sym_funcm`).
+
+    Examples
+    --------
+    >>> S = spd_exp(torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64))
+    >>> torch.allclose(spd_log(S), torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64))
+    True
+    """
     return sym_funcm(X, torch.exp, torch.exp, method=method)
 
 
@@ -553,6 +595,13 @@ def svd(g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     :math:`\sigma_j+\sigma_i` are always finite and the parts over :math:`\sigma_j-\sigma_i` are
     dropped where the gap is below ``100 ε`` of the scale (repeated singular values, where the
     singular vectors are not unique).
+
+    Examples
+    --------
+    >>> g = torch.tensor([[2.0, 1.0], [0.0, 1.0]], dtype=torch.float64)
+    >>> U, s, V = svd(g)
+    >>> torch.allclose(U @ torch.diag(s) @ V.mT, g)
+    True
     """
     g0 = g.detach()
     U0, s0, Vh0 = torch.linalg.svd(g0)
@@ -573,7 +622,13 @@ def svd(g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 
 def det(g: torch.Tensor) -> torch.Tensor:
-    """Determinant with closed forms for n = 2, 3, shape=[...]."""
+    """Determinant with closed forms for n = 2, 3, shape=[..., n, n] -> [...].
+
+    Examples
+    --------
+    >>> det(torch.tensor([[2.0, 1.0], [0.0, 3.0]]))
+    tensor(6.)
+    """
     n = g.shape[-1]
     if n == 2:
         return g[..., 0, 0] * g[..., 1, 1] - g[..., 0, 1] * g[..., 1, 0]
@@ -583,7 +638,14 @@ def det(g: torch.Tensor) -> torch.Tensor:
 
 
 def inv(g: torch.Tensor) -> torch.Tensor:
-    """Matrix inverse with adjugate closed forms for n = 2, 3, shape=[..., n, n]."""
+    """Matrix inverse with adjugate closed forms for n = 2, 3, shape=[..., n, n].
+
+    Examples
+    --------
+    >>> g = torch.tensor([[2.0, 1.0], [0.0, 4.0]])
+    >>> torch.allclose(inv(g) @ g, torch.eye(2))
+    True
+    """
     n = g.shape[-1]
     if n == 2:
         a, b, c, d = g[..., 0, 0], g[..., 0, 1], g[..., 1, 0], g[..., 1, 1]
@@ -643,6 +705,12 @@ def logm(g: torch.Tensor) -> torch.Tensor:
     Returns
     -------
     torch.Tensor, shape=[..., n, n]
+
+    Examples
+    --------
+    >>> g = torch.tensor([[0.0, -1.0], [1.0, 0.0]], dtype=torch.float64)  # rotation by π/2
+    >>> torch.allclose(logm(g), (math.pi / 2) * g)
+    True
     """
     n = g.shape[-1]
     eye = torch.eye(n, dtype=g.dtype, device=g.device)

@@ -7,7 +7,7 @@ import itertools
 
 import torch
 
-from liegeom._linalg import spd_invsqrt, spd_sqrt
+from liegeom.linalg import spd_invsqrt, spd_sqrt
 
 from ._core import FrameSet, check_mode, report
 from ._robust import robust_frame

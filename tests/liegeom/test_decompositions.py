@@ -8,7 +8,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liegeom import GroupMembershipError
-from liegeom._linalg import spd_sqrt
 from liegeom.decompositions import (
     iwasawa,
     iwasawa_inverse,
@@ -18,6 +17,7 @@ from liegeom.decompositions import (
     polar_inverse,
 )
 from liegeom.groups import SL, SO, SPD, A, GLPlus, N
+from liegeom.linalg import spd_sqrt
 from liegeom.testing.strategies import group_elements, rotations
 
 FEW = settings(max_examples=10, suppress_health_check=[

@@ -16,7 +16,7 @@ from geomstats.geometry.spd_matrices import expmh, logmh  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from liegeom import _linalg as la  # noqa: E402
+from liegeom import linalg as la  # noqa: E402
 from liegeom.decompositions import polar  # noqa: E402
 from liegeom.groups import SL, SO, SPD, GLPlus  # noqa: E402
 from liegeom.interop import from_numpy, to_geomstats, to_numpy  # noqa: E402

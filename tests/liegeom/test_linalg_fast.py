@@ -12,7 +12,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from liegeom import _linalg as la
+from liegeom import _linalg as impl
+from liegeom import linalg as la
 from liegeom.testing.strategies import rotations, spd_matrices
 
 FEW = settings(max_examples=15, suppress_health_check=[
@@ -133,7 +134,7 @@ def test_unresolvable_small_pair_goes_to_lapack_and_stays_accurate(monkeypatch):
     calls = []
     eigh = torch.linalg.eigh
     monkeypatch.setattr(torch.linalg, "eigh", lambda x: calls.append(x.shape) or eigh(x))
-    monkeypatch.setattr(la, "_CHUNK", 4)  # two blocks: the second one is a partial block
+    monkeypatch.setattr(impl, "_CHUNK", 4)  # two blocks: the second one is a partial block
     got = la.spd_log(S)
     assert calls == [(4, 3, 3), (2, 3, 3)]
     expected = from_spectrum(Q, ell.expand(6, 3))
@@ -143,7 +144,7 @@ def test_unresolvable_small_pair_goes_to_lapack_and_stays_accurate(monkeypatch):
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_batch_shapes_blocks_and_exact_cases(n, monkeypatch):
-    monkeypatch.setattr(la, "_CHUNK", 3)
+    monkeypatch.setattr(impl, "_CHUNK", 3)
     gen = torch.Generator().manual_seed(n)
     X = la.sym(torch.randn(2, 5, n, n, dtype=torch.float64, generator=gen))
     each = torch.stack([la.spd_exp(x, method="lapack") for x in X.reshape(-1, n, n)])
