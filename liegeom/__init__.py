@@ -2,6 +2,13 @@
 
 from . import linalg, testing
 from ._checks import GroupMembershipError, check_shape
+from .chart_distributions import (
+    ChartDistribution,
+    Normal,
+    RotationChart,
+    TruncatedNormal,
+    Uniform,
+)
 from .charts import AffineChart, IwasawaChart, KAKChart, PolarChart, PolarExpChart, so_volume
 from .decompositions import (
     iwasawa,
@@ -25,3 +32,4 @@ __all__ += ["polar", "polar_inverse", "iwasawa", "iwasawa_inverse", "kak", "kak_
 __all__ += ["PolarExpChart", "PolarChart", "IwasawaChart", "KAKChart", "AffineChart", "so_volume"]
 __all__ += ["PolarGaussian", "IwasawaGaussian", "HaarSO", "AffineGaussian"]
 __all__ += ["integrate", "modular_function"]
+__all__ += ["ChartDistribution", "Normal", "TruncatedNormal", "Uniform", "RotationChart"]
