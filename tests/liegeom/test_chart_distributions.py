@@ -1,4 +1,4 @@
-"""Laws of ChartDistribution: exact densities w.r.t. Haar, the coordinate laws, quasi-random draws."""
+"""Laws of ChartDistribution: exact Haar densities, coordinate laws, quasi-random draws."""
 
 import math
 
