@@ -9,7 +9,15 @@ from .chart_distributions import (
     TruncatedNormal,
     Uniform,
 )
-from .charts import AffineChart, IwasawaChart, KAKChart, PolarChart, PolarExpChart, so_volume
+from .charts import (
+    AffineChart,
+    IwasawaChart,
+    KAKChart,
+    PolarChart,
+    PolarExpChart,
+    RotationScalingChart,
+    so_volume,
+)
 from .decompositions import (
     iwasawa,
     iwasawa_inverse,
@@ -18,18 +26,26 @@ from .decompositions import (
     polar,
     polar_inverse,
 )
-from .distributions import AffineGaussian, HaarSO, IwasawaGaussian, PolarGaussian
-from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N, act_image
-from .measures import integrate, modular_function
+from .distributions import (
+    AffineGaussian,
+    HaarSO,
+    IwasawaGaussian,
+    PolarGaussian,
+    RotationScalingGaussian,
+)
+from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N, RotationScaling, act_image
+from .measures import default_proposal, integrate, modular_function
 from .sampling import haar_so
 
 __version__ = "0.1.0"
 
 __all__ = ["linalg", "testing"]
 __all__ += ["GroupMembershipError", "check_shape", "MatrixGroup", "GLPlus", "SL", "SO", "SPD"]
-__all__ += ["A", "N", "Affine", "act_image", "haar_so"]
+__all__ += ["RotationScaling", "A", "N", "Affine", "act_image", "haar_so"]
 __all__ += ["polar", "polar_inverse", "iwasawa", "iwasawa_inverse", "kak", "kak_inverse"]
-__all__ += ["PolarExpChart", "PolarChart", "IwasawaChart", "KAKChart", "AffineChart", "so_volume"]
-__all__ += ["PolarGaussian", "IwasawaGaussian", "HaarSO", "AffineGaussian"]
-__all__ += ["integrate", "modular_function"]
+__all__ += ["PolarExpChart", "PolarChart", "IwasawaChart", "KAKChart", "RotationScalingChart"]
+__all__ += ["AffineChart", "so_volume"]
+__all__ += ["PolarGaussian", "IwasawaGaussian", "RotationScalingGaussian", "HaarSO"]
+__all__ += ["AffineGaussian"]
+__all__ += ["integrate", "modular_function", "default_proposal"]
 __all__ += ["ChartDistribution", "Normal", "TruncatedNormal", "Uniform", "RotationChart"]

@@ -27,6 +27,8 @@ Charts and densities (``SO`` is the exp-coordinate density of each rotation fact
   :math:`2^{-n(n-1)/4} a^{2\rho}` × SO.
 * ``KAKChart``: ``g = K1 diag(e^h) K2``, ``z = (K1, h, K2)``;
   :math:`\prod_{i<j}|\sinh(h_i-h_j)|` × SO × SO.
+* ``RotationScalingChart`` (R>0 × SO(n)): ``g = e^t R``, ``z = (t, exp coords of R in SO(n)'s
+  hat basis)``; :math:`\sqrt{n}\,2^{k/2}` × SO (the constant 2 for n = 2).
 * ``AffineChart``: ``(x, A)``, ``z = (x, chart of A)``; left :math:`|\det A|^{-1}\rho_H`,
   right :math:`\rho_H`.
 
@@ -55,7 +57,7 @@ import torch
 from . import _linalg as la
 from ._checks import check_shape
 from .decompositions import iwasawa, kak, polar
-from .groups import SL, SO, Affine, GLPlus, MatrixGroup
+from .groups import SL, SO, Affine, GLPlus, MatrixGroup, RotationScaling
 
 __all__ = [
     "Chart",
@@ -63,6 +65,7 @@ __all__ = [
     "PolarChart",
     "IwasawaChart",
     "KAKChart",
+    "RotationScalingChart",
     "AffineChart",
     "so_volume",
     "log_so_exp_density",
@@ -397,6 +400,67 @@ class KAKChart(_LinearChart):
         )
 
 
+class RotationScalingChart(Chart):
+    r"""``g = e^t R`` of :class:`~liegeom.groups.RotationScaling`: ``z = (t, w) = vee(log g)``.
+
+    ``t = log s`` and ``w`` are the exponential coordinates of ``R`` in the basis of
+    ``SO(n).hat`` (for n = 2 the angle θ, for n = 3 the rotation vector), principal branch
+    (rotation angles below π). Haar density :math:`\sqrt{n}\, 2^{k/2}\, \rho_{SO}(w)`,
+    ``k = n(n-1)/2``: ``I`` has norm :math:`\sqrt n` and each SO(n) basis matrix norm
+    :math:`\sqrt2` for :math:`\operatorname{tr}(X^T Y)`, and :math:`\rho_{SO}` is the
+    exponential-coordinate density of :func:`log_so_exp_density`. For n = 2 the density is the
+    constant 2: Haar ∝ ``d(log s) dθ`` (C*, REFERENCES).
+
+    Examples
+    --------
+    >>> from liegeom.groups import RotationScaling
+    >>> chart = RotationScalingChart(RotationScaling(2))
+    >>> z = torch.tensor([[0.5, 1.0]], dtype=torch.float64)
+    >>> torch.allclose(chart.to_coords(chart.from_coords(z)), z)
+    True
+    >>> chart.log_haar_density(z).exp()
+    tensor([2.], dtype=torch.float64)
+    """
+
+    traceless = False
+
+    def __init__(self, group):
+        if not isinstance(group, RotationScaling):
+            raise ValueError(f"RotationScalingChart is defined for RotationScaling(n), got "
+                             f"{group!r}")
+        self.group = group
+        self.n = group.n
+        self.k = self.n * (self.n - 1) // 2
+        self.p = 1
+        self.dim = group.dim
+        self._so = SO(self.n)
+
+    def from_coords(self, z):
+        z = self._z(z)
+        return z[..., 0].exp()[..., None, None] * self._so.exp(self._so.hat(z[..., 1:]))
+
+    def to_coords(self, g):
+        g = self._g(g)
+        s = self.group.scale(g)
+        w = self._so.vee(self._so.log(g / s[..., None, None]))
+        return torch.cat([s.log()[..., None], w], -1)
+
+    def log_haar_density_noncompact(self, z):
+        """``log sqrt(n)``: the scaling factor's share of the density, shape=[...]."""
+        z = self._z(z)
+        return torch.full_like(z[..., 0], 0.5 * math.log(self.n))
+
+    def log_haar_density(self, z):
+        """Log Haar density, shape=[...]."""
+        z = self._z(z)
+        omega = _skew_coords(self._so.hat(z[..., 1:]))
+        return (self.log_haar_density_noncompact(z) + 0.5 * self.k * math.log(2)
+                + log_so_exp_density(omega, self.n))
+
+    def _log_det(self, z):
+        return self.n * z[..., 0]
+
+
 class AffineChart(Chart):
     r"""``(x, A)`` of ``Affine(H)``: ``z = (x, coordinates of A in a chart of H)``.
 
@@ -407,12 +471,14 @@ class AffineChart(Chart):
     Parameters
     ----------
     linear_chart : Chart
-        A chart of ``H`` (GL+(n) or SL(n)), e.g. ``PolarExpChart(GLPlus(2))``.
+        A chart of ``H`` (GL+(n), SL(n) or RotationScaling(n)), e.g.
+        ``PolarExpChart(GLPlus(2))`` or ``RotationScalingChart(RotationScaling(2))``.
     """
 
-    def __init__(self, linear_chart: _LinearChart):
-        if not isinstance(linear_chart, _LinearChart):
-            raise ValueError(f"expected a chart of GLPlus(n) or SL(n), got {linear_chart!r}")
+    def __init__(self, linear_chart: _LinearChart | RotationScalingChart):
+        if not isinstance(linear_chart, (_LinearChart, RotationScalingChart)):
+            raise ValueError(f"expected a chart of GLPlus(n), SL(n) or RotationScaling(n), got "
+                             f"{linear_chart!r}")
         self.linear = linear_chart
         self.group = Affine(linear_chart.group)
         self.n = linear_chart.n

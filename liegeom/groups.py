@@ -5,20 +5,21 @@ matrices, given by a basis of its Lie algebra. Elements are tensors of shape
 ``[..., size, size]``; algebra coordinates are ``[..., dim]``; any number of batch dimensions,
 never squeezed. Outputs follow the dtype and device of the inputs.
 
-=====================  =========================  ==========================================
-group                  elements                   algebra basis (order of ``hat``/``vee``)
-=====================  =========================  ==========================================
-``GLPlus(n)``          det g > 0                  ``E_ij`` row-major
-``SL(n)``              det g = 1                  ``E_ij`` (i != j) row-major, then
-                                                  ``E_kk - E_{k+1,k+1}``
-``SO(n)``              g^T g = I, det g = 1       pairs i < j in decreasing lexicographic
-                                                  order, ``(-1)^{i+j+1}(E_ji - E_ij)``; for
-                                                  n = 3 ``hat(v) u = v × u``
-``SPD(n)``             S = S^T > 0                ``E_ii`` then ``(E_ij + E_ji)/√2``, i < j
-``A(n)``               positive diagonal          ``E_ii``
-``N(n)``               unipotent upper triang.    ``E_ij``, i < j, row-major
-``Affine(H)``          ``[[A, x], [0, 1]]``       translations ``e_i`` then H's basis
-=====================  =========================  ==========================================
+=======================  =========================  ==========================================
+group                    elements                   algebra basis (order of ``hat``/``vee``)
+=======================  =========================  ==========================================
+``GLPlus(n)``            det g > 0                  ``E_ij`` row-major
+``SL(n)``                det g = 1                  ``E_ij`` (i != j) row-major, then
+                                                    ``E_kk - E_{k+1,k+1}``
+``SO(n)``                g^T g = I, det g = 1       pairs i < j in decreasing lexicographic
+                                                    order, ``(-1)^{i+j+1}(E_ji - E_ij)``; for
+                                                    n = 3 ``hat(v) u = v × u``
+``RotationScaling(n)``   ``s R``, s > 0, R in SO(n)  ``I``, then SO(n)'s basis
+``SPD(n)``               S = S^T > 0                ``E_ii`` then ``(E_ij + E_ji)/√2``, i < j
+``A(n)``                 positive diagonal          ``E_ii``
+``N(n)``                 unipotent upper triang.    ``E_ij``, i < j, row-major
+``Affine(H)``            ``[[A, x], [0, 1]]``       translations ``e_i`` then H's basis
+=======================  =========================  ==========================================
 
 :class:`SPD` carries the log-Euclidean group law ``S ∘ T = exp(log S + log T)`` (Arsigny et
 al. 2007), so that ``exp``/``log`` are group isomorphisms with (Sym(n), +); its natural action
@@ -38,7 +39,8 @@ from . import _linalg as la
 from ._checks import GroupMembershipError, check_finite, check_shape, first_index
 from .sampling import _shape, haar_so
 
-__all__ = ["MatrixGroup", "GLPlus", "SL", "SO", "SPD", "A", "N", "Affine", "act_image"]
+__all__ = ["MatrixGroup", "GLPlus", "SL", "SO", "RotationScaling", "SPD", "A", "N", "Affine",
+           "act_image"]
 
 
 def _default_atol(dtype: torch.dtype) -> float:
@@ -649,6 +651,90 @@ def _so3_log(R: torch.Tensor) -> torch.Tensor:
     w_pi = (sgn * theta)[..., None] * axis
     return torch.where(near_pi[..., None], w_pi, w_generic)
 
+
+
+# --- R>0 x SO(n) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class RotationScaling(MatrixGroup):
+    r"""Rotation-scalings ``s R`` with ``s > 0`` and ``R`` in SO(n): the group R>0 × SO(n).
+
+    For n = 2 it is the abelian group C* of non-zero complex numbers ``s e^{iθ}`` acting on the
+    plane, with Haar measure ∝ ``ds dθ / s = d(log s) dθ``. Algebra basis: ``I`` (scaling),
+    then the basis of SO(n), so that ``vee(log(s R)) = (log s, SO(n) coordinates of log R)``
+    (for n = 2: ``(log s, θ)``). The group is unimodular; ``Affine(RotationScaling(n))`` (the
+    similarity group) is not: ``det A = s^n``.
+
+    Examples
+    --------
+    >>> G = RotationScaling(2)
+    >>> g = G.exp(G.hat(torch.tensor([math.log(2.0), math.pi / 2], dtype=torch.float64)))
+    >>> torch.allclose(g, torch.tensor([[0.0, -2.0], [2.0, 0.0]], dtype=torch.float64))
+    True
+    >>> G.vee(G.log(g))
+    tensor([0.6931, 1.5708], dtype=torch.float64)
+    """
+
+    n: int
+    _min_n = 2
+    distributions = ("exp-normal", "polar")
+
+    @property
+    def name(self) -> str:
+        return f"RotationScaling({self.n})"
+
+    def _make_basis(self):
+        eye = torch.eye(self.n, dtype=torch.float64)[None]
+        return torch.cat([eye, SO(self.n).basis], 0)
+
+    @staticmethod
+    def scale(g: torch.Tensor) -> torch.Tensor:
+        """``s = |g|_F / sqrt(n)`` (exact for members), shape=[...]."""
+        return g.flatten(-2).norm(dim=-1) / math.sqrt(g.shape[-1])
+
+    def _conditions(self, g, atol):
+        s2 = (g * g).flatten(-2).sum(-1) / self.n
+        s2 = torch.where(s2 > 0, s2, torch.ones_like(s2))
+        err = (g.mT @ g / s2[..., None, None] - _eye(self.n, g)).abs().flatten(-2).amax(-1)
+        yield ("g^T g = s^2 I", lambda idx: f"max |g^T g / s^2 - I| = {_fmt(err[idx])}",
+               err <= atol)
+        yield _det_condition(g)
+
+    def inverse(self, g):
+        s2 = (g * g).flatten(-2).sum(-1) / self.n
+        return g.mT / s2[..., None, None]
+
+    def exp(self, X):
+        t = torch.diagonal(X, dim1=-2, dim2=-1).mean(-1)
+        return t.exp()[..., None, None] * SO(self.n).exp(la.skew(X))
+
+    def log(self, g):
+        s = self.scale(g)
+        W = SO(self.n).log(g / s[..., None, None])
+        return W + s.log()[..., None, None] * _eye(self.n, g)
+
+    def projection(self, M):
+        """Nearest ``s R``: ``R`` the nearest rotation (:meth:`SO.projection`), ``s = tr(R^T M)
+        / n`` where positive, else ``sqrt(eps)`` times ``|M|_F / sqrt(n)`` (the open set has no
+        nearest point there)."""
+        check_shape(M, ["...", self.n, self.n], f"matrix to project onto {self.name}")
+        R = SO(self.n).projection(M)
+        c = (R * M).flatten(-2).sum(-1) / self.n
+        s = torch.where(c > 0, c, _floor(self.scale(M)))
+        return s[..., None, None] * R
+
+    def random_point(self, batch_shape=(), *, distribution=None, scale=0.5, generator=None,
+                     dtype=torch.float64, device=None):
+        """``"exp-normal"`` (default): ``exp(hat(v))``, ``v ~ N(0, scale^2 I)``; ``"polar"``:
+        ``e^t R`` with ``t ~ N(0, scale^2)`` and ``R`` Haar on SO(n)."""
+        if distribution != "polar":
+            return super().random_point(batch_shape, distribution=distribution, scale=scale,
+                                        generator=generator, dtype=dtype, device=device)
+        shape = _shape(batch_shape)
+        t = scale * torch.randn(shape, generator=generator, dtype=dtype, device=device)
+        R = haar_so(self.n, shape, generator=generator, dtype=dtype, device=device)
+        return t.exp()[..., None, None] * R
 
 # --- SPD(n) ----------------------------------------------------------------------------------
 

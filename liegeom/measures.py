@@ -24,8 +24,8 @@ from collections.abc import Callable
 import torch
 
 from ._checks import check_shape
-from .distributions import AffineGaussian, HaarSO, PolarGaussian
-from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N
+from .distributions import AffineGaussian, HaarSO, PolarGaussian, RotationScalingGaussian
+from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N, RotationScaling
 
 __all__ = ["modular_function", "integrate", "default_proposal"]
 
@@ -33,8 +33,9 @@ __all__ = ["modular_function", "integrate", "default_proposal"]
 def modular_function(group: MatrixGroup, g: torch.Tensor) -> torch.Tensor:
     r"""Modular function :math:`\Delta(g)`, shape=[...].
 
-    :math:`|\det A|^{-1}` for ``Affine(H)`` (``(x, A)``); 1 for the unimodular groups GL+(n),
-    SL(n), SO(n), A(n), N(n) (and for affine groups over SL(n) or SO(n), where det A = 1).
+    :math:`|\det A|^{-1}` for ``Affine(H)`` (``(x, A)``; ``s^{-n}`` over RotationScaling(n));
+    1 for the unimodular groups GL+(n), SL(n), SO(n), RotationScaling(n), A(n), N(n) (and for
+    affine groups over SL(n) or SO(n), where det A = 1).
 
     Parameters
     ----------
@@ -47,20 +48,29 @@ def modular_function(group: MatrixGroup, g: torch.Tensor) -> torch.Tensor:
     check_shape(g, ["...", s, s], f"element of {group.name}")
     if isinstance(group, Affine):
         return torch.linalg.det(Affine.split(g)[1]).abs().reciprocal()
-    if isinstance(group, (GLPlus, SO, A, N)):
+    if isinstance(group, (GLPlus, SO, RotationScaling, A, N)):
         return torch.ones(g.shape[:-2], dtype=g.dtype, device=g.device)
     raise TypeError(f"no modular function known for {group!r}")
 
 
 def default_proposal(group: MatrixGroup):
     """A proposal with exact Haar density for ``group``: Haar on SO(n), PolarGaussian(scale=0.7)
-    on GL+(n) / SL(n), and an AffineGaussian over it for affine groups."""
+    on GL+(n) / SL(n), RotationScalingGaussian(scale=0.7) on RotationScaling(n), and an
+    AffineGaussian (translation scale 1.5) over those for affine groups.
+
+    Examples
+    --------
+    >>> default_proposal(Affine(RotationScaling(2)))
+    AffineGaussian(RotationScalingGaussian(RotationScaling(2), scale=0.7), scale=1.5)
+    """
     if isinstance(group, SO):
         return HaarSO(group.n)
     if isinstance(group, (GLPlus, SL)):
         return PolarGaussian(group, scale=0.7)
-    if isinstance(group, Affine) and isinstance(group.H, (GLPlus, SL)):
-        return AffineGaussian(PolarGaussian(group.H, scale=0.7), scale=1.5)
+    if isinstance(group, RotationScaling):
+        return RotationScalingGaussian(group, scale=0.7)
+    if isinstance(group, Affine) and isinstance(group.H, (GLPlus, SL, RotationScaling)):
+        return AffineGaussian(default_proposal(group.H), scale=1.5)
     raise ValueError(f"no default proposal for {group!r}; pass proposal=")
 
 

@@ -19,7 +19,8 @@ import math
 
 import torch
 
-__all__ = ["haar_so", "quaternion_to_matrix"]
+__all__ = ["haar_so", "quaternion_to_matrix", "sobol_uniforms", "haar_so_uniforms",
+           "haar_so_from_uniforms"]
 
 
 def quaternion_to_matrix(q: torch.Tensor) -> torch.Tensor:
@@ -93,10 +94,97 @@ def haar_so(
             f"expected method 'auto', 'qr', or 'angle' (n=2) / 'quaternion' (n=3), "
             f"got {method!r} with n={n}"
         )
-    Z = torch.randn(*shape, n, n, **kw)
+    return _qr_rotation(torch.randn(*shape, n, n, **kw))
+
+
+def _qr_rotation(Z: torch.Tensor) -> torch.Tensor:
+    """Haar rotation from a standard Gaussian matrix ``Z`` [..., n, n] (Mezzadri's QR with the
+    sign correction, then the det = -1 coset mapped onto SO(n))."""
     Q, R = torch.linalg.qr(Z)
     d = torch.diagonal(R, dim1=-2, dim2=-1)
-    Q = Q * torch.where(d < 0, -1.0, 1.0).to(dtype)[..., None, :]
-    flip = torch.ones(*shape, n, dtype=dtype, device=Q.device)
+    Q = Q * torch.where(d < 0, -1.0, 1.0).to(Z.dtype)[..., None, :]
+    flip = torch.ones(*Z.shape[:-1], dtype=Z.dtype, device=Q.device)
     flip[..., 0] = torch.sign(torch.linalg.det(Q))
     return Q * flip[..., None, :]
+
+
+# --- quasi-random points ------------------------------------------------------------------
+
+
+def sobol_uniforms(count: int, dim: int, *, seed: int = 0) -> torch.Tensor:
+    r"""``count`` scrambled Sobol points in the open cube :math:`(0, 1)^{dim}`, float64.
+
+    :class:`torch.quasirandom.SobolEngine` with Owen-type scrambling seeded by ``seed`` (so
+    repeated calls give the same points); its points are multiples of :math:`2^{-30}`, and each
+    is moved to the centre of its cell (:math:`+2^{-31}`) so that inverse CDFs stay finite.
+    Balanced (and best) for ``count`` a power of two.
+
+    Parameters
+    ----------
+    count : int
+    dim : int
+        Between 1 and 21201.
+    seed : int
+
+    Returns
+    -------
+    torch.Tensor, shape=[count, dim]
+
+    Examples
+    --------
+    >>> u = sobol_uniforms(4, 2, seed=0)
+    >>> bool(((u > 0) & (u < 1)).all()) and torch.equal(u, sobol_uniforms(4, 2, seed=0))
+    True
+    """
+    if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= 21201:
+        raise ValueError(f"expected an integer dimension in [1, 21201] for Sobol points, got "
+                         f"{dim!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"expected an integer seed, got {seed!r}")
+    engine = torch.quasirandom.SobolEngine(dim, scramble=True, seed=seed)
+    return engine.draw(count, dtype=torch.float64) + 2.0**-31
+
+
+def haar_so_uniforms(n: int) -> int:
+    """How many uniforms :func:`haar_so_from_uniforms` consumes for SO(n): 1 for n = 2, 3 for
+    n = 3, ``n * n`` otherwise."""
+    return {2: 1, 3: 3}.get(n, n * n)
+
+
+def haar_so_from_uniforms(n: int, u: torch.Tensor) -> torch.Tensor:
+    r"""Exact transform of uniforms on :math:`(0, 1)^d` to Haar rotations of SO(n).
+
+    * n = 2: the angle :math:`θ = π(2u - 1)`;
+    * n = 3: Shoemake's map of three uniforms to a uniform unit quaternion,
+      :math:`(\sqrt{1-u_1}\sin 2πu_2, \sqrt{1-u_1}\cos 2πu_2, \sqrt{u_1}\sin 2πu_3,
+      \sqrt{u_1}\cos 2πu_3)`, then the double cover S³ → SO(3);
+    * n > 3: :math:`n^2` standard normals ``ndtri(u)`` arranged as a matrix, then the QR map of
+      :func:`haar_so` (``method="qr"``). Exact in law, but the map is far from measure
+      preserving in a low-distortion sense, so quasi-random inputs gain less over Monte Carlo
+      than for n = 2, 3.
+
+    Parameters
+    ----------
+    n : int
+    u : torch.Tensor, shape=[..., haar_so_uniforms(n)]
+        Points of the open unit cube.
+
+    Returns
+    -------
+    torch.Tensor, shape=[..., n, n]
+    """
+    d = haar_so_uniforms(n)
+    if u.shape[-1] != d:
+        raise ValueError(f"expected {d} uniforms per rotation of SO({n}), got shape "
+                         f"{tuple(u.shape)}")
+    if n == 2:
+        theta = math.pi * (2 * u[..., 0] - 1)
+        c, s = torch.cos(theta), torch.sin(theta)
+        return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
+    if n == 3:
+        u1, u2, u3 = u.unbind(-1)
+        a, b = torch.sqrt(1 - u1), torch.sqrt(u1)
+        q = torch.stack([b * torch.cos(2 * math.pi * u3), a * torch.sin(2 * math.pi * u2),
+                         a * torch.cos(2 * math.pi * u2), b * torch.sin(2 * math.pi * u3)], -1)
+        return quaternion_to_matrix(q)
+    return _qr_rotation(torch.special.ndtri(u).reshape(*u.shape[:-1], n, n))

@@ -63,6 +63,9 @@ __all__ = [
     "affine_entries",
     "so3_euler",
     "sl3_an",
+    "rs2_polar",
+    "rs3_euler",
+    "similarity2",
     "default_simplify",
 ]
 
@@ -653,3 +656,45 @@ def sl3_an() -> Parametrization:
     nn = sp.Matrix([[1, x, y], [0, 1, z], [0, 0, 1]])
     basis = (sp.diag(1, 0, -1), sp.diag(0, 1, -1), _unit(3, 0, 1), _unit(3, 0, 2), _unit(3, 1, 2))
     return Parametrization("SL(3) AN", a * nn, (t1, t2, x, y, z), basis, "upper triangular")
+
+
+_J = sp.Matrix([[0, -1], [1, 0]])
+
+
+def rs2_polar() -> Parametrization:
+    r"""Rotation-scalings of the plane (C*) ``g = e^t k(theta)``, basis ``(I, J)``.
+
+    Literature: C* is abelian with Haar measure :math:`ds\,d\theta / s = dt\,d\theta`
+    (:math:`s = e^t`).
+    """
+    t, th = sp.symbols("t theta", real=True)
+    return Parametrization("RotationScaling(2) polar", sp.exp(t) * _rot(th), (t, th),
+                           (sp.eye(2), _J), "theta in [0, 2pi)")
+
+
+def rs3_euler() -> Parametrization:
+    r"""R>0 × SO(3): ``g = e^t Rz(alpha) Ry(beta) Rz(gamma)``, basis ``(I, so(3) basis)``.
+
+    Literature: the product of :math:`dt` and the SO(3) Haar measure ∝ :math:`\sin\beta`.
+    """
+    t = sp.Symbol("t", real=True)
+    so3 = so3_euler()
+    return Parametrization("RotationScaling(3) Euler ZYZ", sp.exp(t) * so3.matrix,
+                           (t,) + so3.params, (sp.eye(3),) + so3.basis, "0 < beta < pi")
+
+
+def similarity2() -> Parametrization:
+    r"""Similarities of the plane, R² ⋊ (R>0 × SO(2)): ``[[e^t k(theta), x], [0, 1]]``.
+
+    Basis ``(E_02, E_12, I ⊕ 0, J ⊕ 0)``. Literature: left Haar ∝ :math:`e^{-2t} dx\,dt\,d\theta`
+    (:math:`|\det A|^{-1}` times Haar of the linear part), right Haar ∝ :math:`dx\,dt\,d\theta`,
+    modular function :math:`\Delta = |\det A|^{-1} = e^{-2t}`.
+    """
+    x1, x2, t, th = sp.symbols("x1 x2 t theta", real=True)
+    g = sp.eye(3)
+    g[:2, :2] = sp.exp(t) * _rot(th)
+    g[0, 2], g[1, 2] = x1, x2
+    lin = [sp.zeros(3, 3), sp.zeros(3, 3)]
+    lin[0][:2, :2], lin[1][:2, :2] = sp.eye(2), _J
+    basis = (_unit(3, 0, 2), _unit(3, 1, 2), lin[0], lin[1])
+    return Parametrization("Similarity(2)", g, (x1, x2, t, th), basis, "theta in [0, 2pi)")

@@ -123,7 +123,7 @@ def test_bad_input():
         IwasawaGaussian(SO(3))
     with pytest.raises(ValueError, match="shape"):
         PolarGaussian(SL(2)).log_prob(torch.eye(3, dtype=torch.float64))
-    with pytest.raises(ValueError, match="PolarGaussian or IwasawaGaussian"):
+    with pytest.raises(ValueError, match="PolarGaussian, IwasawaGaussian or RotationScaling"):
         AffineGaussian(HaarSO(2))
     with pytest.raises(ValueError, match="side must be"):
         AffineGaussian(PolarGaussian(SL(2))).log_prob(torch.eye(3, dtype=torch.float64),

@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from liegeom import GroupMembershipError
-from liegeom.groups import SL, SO, SPD, A, Affine, GLPlus, N, act_image
+from liegeom.groups import SL, SO, SPD, A, Affine, GLPlus, N, RotationScaling, act_image
 from liegeom.testing.strategies import algebra_elements, group_elements, rotations
 
 GROUPS = [
     GLPlus(2), GLPlus(3), SL(2), SL(3), SO(2), SO(3), SO(4), SPD(2), SPD(3), A(3), N(3),
-    Affine(GLPlus(2)), Affine(SL(2)), Affine(SO(3)),
+    RotationScaling(2), RotationScaling(3), Affine(GLPlus(2)), Affine(SL(2)), Affine(SO(3)),
+    Affine(RotationScaling(2)),
 ]
 IDS = [repr(G) for G in GROUPS]
 SHAPES = [(), (1,), (2, 3)]
@@ -129,7 +130,8 @@ def test_so3_log_at_angle_pi_exactly():
     torch.testing.assert_close(w.abs(), torch.tensor([math.pi, 0, 0], dtype=torch.float64))
 
 
-@pytest.mark.parametrize("G", [SO(2), SO(3), SO(4), N(3), SPD(3), A(3)], ids=repr)
+@pytest.mark.parametrize("G", [SO(2), SO(3), SO(4), N(3), SPD(3), A(3), RotationScaling(2),
+                               RotationScaling(3)], ids=repr)
 @FEW
 @given(data=st.data())
 def test_projection_is_nearest(G, data):
@@ -272,7 +274,7 @@ def _gc(f, x):
 
 
 @pytest.mark.parametrize("G", [SO(2), SO(3), SO(4), GLPlus(2), SL(3), SPD(3), N(3),
-                               Affine(SO(3))], ids=repr)
+                               RotationScaling(3), Affine(SO(3))], ids=repr)
 def test_exp_log_gradcheck_at_identity(G):
     assert _gc(G.exp, torch.zeros(G.size, G.size, dtype=torch.float64) + G.hat(
         torch.zeros(G.dim, dtype=torch.float64)))
