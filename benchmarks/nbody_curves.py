@@ -4,7 +4,7 @@ The FA-GNN chain was warm-started from the best weights of a 602-epoch run, so i
 drawn after that run's: epoch 602 + k of the chain is its k-th epoch. Five figures:
 
 - ``--out``: training and validation MSE of EGNN, the FA-GNN chain and its cosine sibling
-  (log scale, published test MSEs dotted; ``nets._cmd_frames.learning_curves``);
+  (log scale, published test MSEs dotted; ``nets.experiments.nbody.learning_curves``);
 - ``--tail``: the chain's validation MSE after ``--tail-from`` epochs on a linear scale, with its
   median per ``--window`` epochs, where a slow fall is easier seen than on a log axis;
 - ``--detach``: the run with detached hidden frames (``--detach-frames``, seed 0, from scratch
@@ -37,7 +37,7 @@ import math
 import statistics
 from pathlib import Path
 
-from nets._cmd_frames import PUBLISHED_MSE, learning_curves, learning_curves_axes
+from nets.experiments.nbody import PUBLISHED_MSE, learning_curves, learning_curves_axes
 
 BASE = "2026-11-27-cpu-fa-gnn-layerwise-48min.json"
 EGNN = "2026-11-27-cpu-egnn-frames31-41.json"

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nets._cmd_frames import MODELS, PUBLISHED_MSE, build_model, sample_errors
 from nets.data.nbody import NBodyParams, egnn_reference_params, load_nbody
+from nets.experiments.nbody import MODELS, PUBLISHED_MSE, build_model, sample_errors
 
 
 def _draw(spec: str):
@@ -47,7 +47,7 @@ def _draw(spec: str):
 
 
 def _model(name: str, path: str):
-    saved = torch.load(path, map_location="cpu", weights_only=False)
+    saved = torch.load(path, map_location="cpu", weights_only=True)
     if isinstance(saved, dict) and "best" in saved and "config" in saved:  # a checkpoint
         cfg = saved["config"]
         model = build_model(name, cfg["hidden"], cfg["layers"],

@@ -78,6 +78,13 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self.set_defaults(_parser=self)
 
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        if (action.help is None and action.option_strings and action.nargs != 0
+                and action.default not in (None, argparse.SUPPRESS)):
+            action.help = "(default: %(default)s)"  # the formatter skips options without help
+        return action
+
 
 def _number(kind: type, text: str, ok: Callable[[float], bool], what: str):
     try:

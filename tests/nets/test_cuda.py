@@ -117,8 +117,8 @@ def test_nbody_simulation_on_cuda_matches_the_cpu():
 def test_training_checkpoint_moves_between_cpu_and_cuda(tmp_path):
     """A CPU run resumed on CUDA, and that run's checkpoint resumed on the CPU, continue with the
     uninterrupted CPU run's batches and agree with its history up to float32 rounding."""
-    from nets._cmd_frames import train_nbody
     from nets.data.nbody import load_nbody
+    from nets.experiments.nbody import train_nbody
 
     data = load_nbody(NBodyParams(n_train=12, n_val=6, n_test=6, seed=3), use_cache=False)
     kw = dict(epochs=3, batch_size=5, eval_every=1, hidden=9, layers=2, progress=False)
@@ -140,12 +140,12 @@ def test_training_checkpoint_moves_between_cpu_and_cuda(tmp_path):
 
 
 def test_weights_trained_on_cuda_are_saved_as_cpu_tensors(tmp_path):
-    from nets._cmd_frames import train_nbody
     from nets.data.nbody import load_nbody
+    from nets.experiments.nbody import train_nbody
 
     data = load_nbody(NBodyParams(n_train=10, n_val=5, n_test=5, seed=4), use_cache=False)
     run = train_nbody("egnn", data, epochs=1, batch_size=5, hidden=8, layers=1, progress=False,
                       device="cuda", save_to=tmp_path / "best.pt")
     assert run["best_epoch"] == 1  # the saved weights are the GPU model's
-    weights = torch.load(tmp_path / "best.pt")  # no map_location needed
+    weights = torch.load(tmp_path / "best.pt", weights_only=True)  # no map_location needed
     assert all(t.device.type == "cpu" for t in weights.values())

@@ -1,8 +1,10 @@
 """Laws of the training harness: exact resume, best-state selection, warm starts, metrics
-averaged over examples, steps that set their own gradients, atomic files, progress output."""
+averaged over examples, steps that set their own gradients, atomic files, progress output, and
+every ``torch.load`` in the repository loading weights only."""
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 from pathlib import Path
@@ -23,6 +25,8 @@ from nets.experiments.harness import (
     write_json,
 )
 from symkit.cli import UsageError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _task(seed=0, n=40):
@@ -300,3 +304,26 @@ def test_results_table_and_device_resolution():
     if not torch.cuda.is_available():
         with pytest.raises(UsageError, match="CUDA is not available"):
             resolve_device("cuda")
+
+
+def _torch_load_calls(path: Path):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "load" and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "torch"):
+            yield node
+
+
+def test_every_torch_load_in_the_repository_loads_weights_only():
+    """Unpickling runs code: every ``torch.load`` in the packages, benchmarks, examples and tests
+    passes ``weights_only=True``."""
+    offenders = []
+    for folder in ("liegeom", "fieldsym", "nets", "symkit", "benchmarks", "examples", "tests"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for call in _torch_load_calls(path):
+                ok = any(k.arg == "weights_only" and isinstance(k.value, ast.Constant)
+                         and k.value.value is True for k in call.keywords)
+                if not ok:
+                    offenders.append(f"{path.relative_to(ROOT)}:{call.lineno}")
+    assert not offenders, "torch.load without weights_only=True at " + ", ".join(offenders)
