@@ -147,8 +147,8 @@ def sobol_uniforms(count: int, dim: int, *, seed: int = 0) -> torch.Tensor:
 
 def haar_so_uniforms(n: int) -> int:
     """How many uniforms :func:`haar_so_from_uniforms` consumes for SO(n): 1 for n = 2, 3 for
-    n = 3, ``n * n`` otherwise."""
-    return {2: 1, 3: 3}.get(n, n * n)
+    n = 3, 6 for n = 4, ``n * n`` otherwise."""
+    return {2: 1, 3: 3, 4: 6}.get(n, n * n)
 
 
 def haar_so_from_uniforms(n: int, u: torch.Tensor) -> torch.Tensor:
@@ -158,10 +158,15 @@ def haar_so_from_uniforms(n: int, u: torch.Tensor) -> torch.Tensor:
     * n = 3: Shoemake's map of three uniforms to a uniform unit quaternion,
       :math:`(\sqrt{1-u_1}\sin 2πu_2, \sqrt{1-u_1}\cos 2πu_2, \sqrt{u_1}\sin 2πu_3,
       \sqrt{u_1}\cos 2πu_3)`, then the double cover S³ → SO(3);
-    * n > 3: :math:`n^2` standard normals ``ndtri(u)`` arranged as a matrix, then the QR map of
-      :func:`haar_so` (``method="qr"``). Exact in law, but the map is far from measure
-      preserving in a low-distortion sense, so quasi-random inputs gain less over Monte Carlo
-      than for n = 2, 3.
+    * n = 4: ``x -> p x q`` on quaternions ``x`` in R^4 with ``p``, ``q`` two independent
+      Shoemake quaternions (six uniforms): S³ × S³ → SO(4) is a surjective homomorphism, so it
+      pushes Haar forward to Haar;
+    * n > 4: :math:`n^2` standard normals ``ndtri(u)`` arranged as a matrix, then the QR map of
+      :func:`haar_so` (``method="qr"``). Exact in law, but the map spends :math:`n^2` dimensions
+      on an :math:`n(n-1)/2`-dimensional group, so quasi-random inputs gain little or nothing
+      over Monte Carlo (RMS error of :math:`\int (1 + \mathrm{tr} R)^2` at 1024 points: no
+      gain for n = 5, a factor 1.4 for n = 4 with this map, against 9 with the quaternion map
+      and 17-3000 for n = 2, 3). Where the rate matters, prefer n <= 4 factors.
 
     Parameters
     ----------
@@ -182,9 +187,29 @@ def haar_so_from_uniforms(n: int, u: torch.Tensor) -> torch.Tensor:
         c, s = torch.cos(theta), torch.sin(theta)
         return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
     if n == 3:
-        u1, u2, u3 = u.unbind(-1)
-        a, b = torch.sqrt(1 - u1), torch.sqrt(u1)
-        q = torch.stack([b * torch.cos(2 * math.pi * u3), a * torch.sin(2 * math.pi * u2),
-                         a * torch.cos(2 * math.pi * u2), b * torch.sin(2 * math.pi * u3)], -1)
-        return quaternion_to_matrix(q)
+        return quaternion_to_matrix(_shoemake(u))
+    if n == 4:
+        return _left_quaternion(_shoemake(u[..., :3])) @ _right_quaternion(_shoemake(u[..., 3:]))
     return _qr_rotation(torch.special.ndtri(u).reshape(*u.shape[:-1], n, n))
+
+
+def _shoemake(u: torch.Tensor) -> torch.Tensor:
+    """Uniform unit quaternions ``(w, x, y, z)`` from three uniforms, shape=[..., 3] -> [..., 4]."""
+    u1, u2, u3 = u.unbind(-1)
+    a, b = torch.sqrt(1 - u1), torch.sqrt(u1)
+    return torch.stack([b * torch.cos(2 * math.pi * u3), a * torch.sin(2 * math.pi * u2),
+                        a * torch.cos(2 * math.pi * u2), b * torch.sin(2 * math.pi * u3)], -1)
+
+
+def _left_quaternion(p: torch.Tensor) -> torch.Tensor:
+    """Matrix of ``x -> p x`` on quaternions ``x`` in R^4, shape=[..., 4] -> [..., 4, 4]."""
+    a, b, c, d = p.unbind(-1)
+    rows = [[a, -b, -c, -d], [b, a, -d, c], [c, d, a, -b], [d, -c, b, a]]
+    return torch.stack([torch.stack(r, -1) for r in rows], -2)
+
+
+def _right_quaternion(q: torch.Tensor) -> torch.Tensor:
+    """Matrix of ``x -> x q`` on quaternions ``x`` in R^4, shape=[..., 4] -> [..., 4, 4]."""
+    a, b, c, d = q.unbind(-1)
+    rows = [[a, -b, -c, -d], [b, a, d, -c], [c, -d, a, b], [d, c, -b, a]]
+    return torch.stack([torch.stack(r, -1) for r in rows], -2)
