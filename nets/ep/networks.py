@@ -39,6 +39,7 @@ from torch import Tensor, nn
 
 __all__ = [
     "ACTIVATIONS",
+    "check_labels",
     "ConvCoupling",
     "ConvEPNetwork",
     "DenseCoupling",
@@ -196,6 +197,26 @@ class ConvCoupling(_Coupling):
         return a + self.bias[:, None, None]
 
 
+def check_labels(y: Tensor, n_classes: int) -> None:
+    """Raise unless ``y`` holds integer class indices in ``[0, n_classes)``: a label out of
+    range (or a float) would otherwise match no class and give an all-zero target, with a
+    plausible loss and gradient."""
+    if y.dtype == torch.bool or y.is_floating_point() or y.is_complex():
+        hint = ""
+        if y.is_floating_point() and y.numel():
+            frac = (y != torch.round(y)) | ~torch.isfinite(y)
+            if bool(frac.any()):
+                at = tuple(int(i) for i in frac.nonzero()[0])
+                hint = f" (e.g. {float(y[at])} at batch index {at})"
+        raise TypeError(f"expected integer class labels (e.g. torch.long) in [0, {n_classes}), "
+                        f"got dtype {y.dtype}{hint}")
+    bad = (y < 0) | (y >= n_classes)
+    if bool(bad.any()):
+        at = tuple(int(i) for i in bad.nonzero()[0])
+        raise ValueError(f"expected class labels in [0, {n_classes}) for {n_classes} classes, "
+                         f"got {int(y[at])} at batch index {at}")
+
+
 class EPNetwork(nn.Module):
     r"""A layered equilibrium network given by its couplings (see the module docstring).
 
@@ -342,10 +363,14 @@ class EPNetwork(nn.Module):
     def _onehot(self, y: Tensor, like: Tensor) -> Tensor:
         if y is None:
             raise ValueError("labels y are required when beta != 0")
+        if not isinstance(y, Tensor):
+            raise TypeError(f"expected labels y as a tensor of class indices, got "
+                            f"{type(y).__name__}")
         if tuple(y.shape) != tuple(like.shape[:-1]):
             raise ValueError(
                 f"expected labels of shape {tuple(like.shape[:-1])}, got {tuple(y.shape)}"
             )
+        check_labels(y, self.n_classes)
         classes = torch.arange(self.n_classes, device=like.device)
         return (y[..., None] == classes).to(like.dtype)
 

@@ -119,3 +119,34 @@ def test_bad_input_messages():
         MLPEPNetwork((4, 3, 2), symmetric=True, alpha=0.3)
     with pytest.raises(ValueError, match="activation"):
         MLPEPNetwork((4, 3, 2), activation="relu")
+
+
+@pytest.mark.parametrize(
+    ("label", "error", "match"),
+    [(7, ValueError, r"in \[0, 4\) for 4 classes, got 7 at batch index \(1,\)"),
+     (-1, ValueError, r"got -1 at batch index \(1,\)"),
+     (1.5, TypeError, r"integer class labels.*float64 \(e\.g\. 1\.5 at batch index \(1,\)\)"),
+     (True, TypeError, "integer class labels.*torch.bool")],
+    ids=["too-large", "negative", "fractional", "bool"],
+)
+def test_bad_labels_are_errors_not_zero_targets(label, error, match):
+    """Issue 33: a label out of range, negative or not an integer matched no class, so the
+    one-hot target was all zero and the loss, its gradient, the nudged field and every estimator
+    ran on with plausible numbers; now each names the bad label and where it is."""
+    from nets.ep import GeneralizedEP, RecurrentBackprop
+
+    net, g = _mlp(torch.float64, symmetric=False)
+    x, u = _inputs(net, g, torch.float64)
+    dtype = torch.bool if isinstance(label, bool) else (
+        torch.float64 if isinstance(label, float) else torch.long)
+    y = torch.tensor([0, label, 2], dtype=dtype) if dtype != torch.bool else \
+        torch.tensor([False, label, True])
+    calls = {"loss": lambda: net.loss(u, y), "loss_grad": lambda: net.loss_grad(u, y),
+             "field": lambda: net.field(u, x, 0.1, y),
+             "rbp": lambda: RecurrentBackprop()(net, x, y),
+             "gep": lambda: GeneralizedEP(0.1)(net, x, y)}
+    for name, call in calls.items():
+        with pytest.raises(error, match=match):
+            call()
+    good = torch.tensor([0, 3, 2])
+    assert torch.isfinite(net.loss(u, good)).all()  # the last class is a valid label
