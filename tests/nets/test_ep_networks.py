@@ -148,5 +148,6 @@ def test_bad_labels_are_errors_not_zero_targets(label, error, match):
     for name, call in calls.items():
         with pytest.raises(error, match=match):
             call()
+            pytest.fail(f"{name} accepted the label {label!r}")
     good = torch.tensor([0, 3, 2])
     assert torch.isfinite(net.loss(u, good)).all()  # the last class is a valid label
