@@ -8,7 +8,6 @@ symmetric share of the Jacobian, the Jacobian asymmetry and the feedforward/feed
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -123,8 +122,10 @@ def _set_grads(params, grads):
 
 
 def train(model: nn.Module, data, config: TrainConfig, estimator=None,
-          solver: SolverConfig | None = None, label: str = "") -> dict:
-    """Train ``model`` on ``data`` (``x_train, y_train, x_test, y_test`` attributes).
+          solver: SolverConfig | None = None, label: str = "", *,
+          checkpoint: str | Path | None = None, resume: str | Path | None = None) -> dict:
+    """Train ``model`` on ``data`` (``x_train, y_train, x_test, y_test`` attributes) with the
+    shared :class:`~nets.experiments.harness.Trainer`.
 
     Parameters
     ----------
@@ -136,12 +137,21 @@ def train(model: nn.Module, data, config: TrainConfig, estimator=None,
     estimator : callable, optional
         ``estimator(net, x, y) -> GradientEstimate``.
     solver : SolverConfig
+    label : str
+        The progress bar's label.
+    checkpoint, resume : path, optional
+        Rewrite a checkpoint after every epoch; continue one exactly (see the harness).
 
     Returns
     -------
     dict
-        ``{"label", "config", "history": [per-epoch dicts], "final": last entry}``.
+        ``{"label", "config", "history": [per-epoch dicts], "final": last entry}``; an entry
+        holds ``epoch``, ``train_loss`` (mean over the epoch's examples), ``test_acc``,
+        ``seconds`` (the epoch's training time) and, for equilibrium networks, ``homeostasis``
+        and the alignment diagnostics.
     """
+    from ..experiments.harness import Trainer, unwrap
+
     is_ep = isinstance(model, EPNetwork)
     if is_ep == (estimator is None):
         raise TypeError("expected an EPNetwork with an estimator, or a plain module without one")
@@ -150,56 +160,42 @@ def train(model: nn.Module, data, config: TrainConfig, estimator=None,
     gen = torch.Generator(device=data.x_train.device).manual_seed(config.seed)
     n = len(data.x_train)
     xd, yd = data.x_test[: config.diag_size], data.y_test[: config.diag_size]
-    history = []
-    bar = None
-    if config.progress:
-        from tqdm.auto import tqdm
 
-        bar = tqdm(total=config.epochs, desc=label or "train", leave=False)
-    for epoch in range(1, config.epochs + 1):
-        t0 = time.perf_counter()
+    def batches(epoch):
         perm = torch.randperm(n, generator=gen, device=data.x_train.device)
-        loss_sum, homeo_sum, batches = 0.0, 0.0, 0
         for start in range(0, n, config.batch_size):
             idx = perm[start:start + config.batch_size]
-            x, y = data.x_train[idx], data.y_train[idx]
-            opt.zero_grad(set_to_none=True)
-            if is_ep:
-                est = estimator(model, x, y, None)
-                _set_grads(params, est.grads)
-                loss = est.loss
-                if config.homeostasis > 0:
-                    h = homeostasis_loss(model, x, est.u, config.homeostasis_samples,
-                                         generator=gen)
-                    _set_grads(params, torch.autograd.grad(config.homeostasis * h, params,
-                                                           allow_unused=True,
-                                                           materialize_grads=True))
-                    homeo_sum += float(h.detach())
-            else:
-                loss = nnf.cross_entropy(model(x), y)
-                loss.backward()
-            if config.clip is not None:
-                nn.utils.clip_grad_norm_(params, config.clip)
-            opt.step()
-            loss_sum += float(loss.detach())
-            batches += 1
-        seconds = time.perf_counter() - t0
-        record = {
-            "epoch": epoch,
-            "train_loss": loss_sum / batches,
-            "test_acc": accuracy(model, data.x_test, data.y_test, solver),
-            "seconds": seconds,
-        }
+            yield data.x_train[idx], data.y_train[idx]
+
+    def step(net, batch):
+        x, y = batch
+        if not is_ep:
+            return nnf.cross_entropy(net(x), y)
+        net = unwrap(net)
+        est = estimator(net, x, y, None)
+        _set_grads(params, est.grads)  # EP sets the gradients; the loss comes detached
+        out = {"loss": est.loss.detach(), "homeostasis": 0.0}
+        if config.homeostasis > 0:
+            h = homeostasis_loss(net, x, est.u, config.homeostasis_samples, generator=gen)
+            _set_grads(params, torch.autograd.grad(config.homeostasis * h, params,
+                                                   allow_unused=True, materialize_grads=True))
+            out["homeostasis"] = h.detach()
+        return out
+
+    def evaluate(net):
+        record = {"test_acc": accuracy(net, data.x_test, data.y_test, solver)}
         if is_ep:
-            record["homeostasis"] = homeo_sum / batches
-            record.update(_diagnostics(model, estimator, xd, yd, solver))
-        history.append(record)
-        if bar is not None:
-            bar.update(1)
-            bar.set_postfix(acc=f"{record['test_acc']:.1f}",
-                            cos=f"{record.get('cos_all', float('nan')):.3f}")
-    if bar is not None:
-        bar.close()
+            record.update(_diagnostics(net, estimator, xd, yd, solver))
+        return record
+
+    settings = {k: v for k, v in asdict(config).items() if k not in ("epochs", "progress")}
+    run = Trainer(model, opt, step=step, batches=batches, epochs=config.epochs,
+                  evaluate=evaluate, select=None, clip=config.clip, generator=gen,
+                  config={**settings, "estimator": type(estimator).__name__},
+                  name=label or "train", checkpoint=checkpoint, resume=resume,
+                  progress=config.progress).fit()
+    history = [{("seconds" if k == "epoch_s" else k): v for k, v in h.items() if k != "time_s"}
+               for h in run["history"]]
     return {"label": label, "config": asdict(config), "history": history,
             "final": history[-1] if history else {}}
 

@@ -35,8 +35,9 @@ passes it (that epoch is evaluated and checkpointed).
 
 Records
     Each evaluation appends ``{"epoch", "train_loss", <step metrics>, <evaluate metrics>,
-    "time_s" (wall seconds since the run began, over all resumed segments), "epoch_s" (the
-    epoch's training seconds)}`` to the history. :meth:`Trainer.fit` returns ``{"name",
+    "time_s" (wall seconds since the run began, over all resumed segments, at the end of the
+    epoch's training), "epoch_s" (the epoch's training seconds, evaluation not counted)}`` to
+    the history. :meth:`Trainer.fit` returns ``{"name",
     "epochs_run", "best_epoch", "best" (the best record), "train_time_s", "history",
     "segments" (which device ran which epochs for how long: one entry per call), "config",
     "parameters", "init_from", "resumed_from_epoch", "device", "world_size",
@@ -661,6 +662,7 @@ class Trainer:
                 train = self._run_epoch(net, epoch, info, device)
                 if self.scheduler is not None:
                     self.scheduler.step()
+                epoch_s = time.perf_counter() - t0
                 done = epoch
                 elapsed = time.perf_counter() - start
                 stop = elapsed > self.time_limit_s
@@ -678,7 +680,7 @@ class Trainer:
                         dist.broadcast_object_list(evaluated, src=0)
                     record.update(evaluated[0] or {})
                     record["time_s"] = round(prior_s + elapsed, 2)
-                    record["epoch_s"] = round(time.perf_counter() - t0, 4)
+                    record["epoch_s"] = round(epoch_s, 4)
                     history.append(record)
                     if self._better(record, best):
                         best = {"epoch": epoch, "record": record,

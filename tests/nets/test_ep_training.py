@@ -81,3 +81,34 @@ def test_train_ep_digits_command(tmp_path):
     assert [r["variant"] for r in metrics["summary"]] == ["asym-ep+homeo", "ff-bp"]
     assert (out / "alignment.png").stat().st_size > 0
     assert "asym-ep+homeo" in (out / "table.md").read_text()
+
+
+def test_feedforward_progress_bar_shows_no_alignment_nan(small_digits, capsys):
+    """A backprop baseline has no alignment diagnostics: its progress bar shows accuracy and
+    loss and reaches its last epoch, with no ``cos=nan``."""
+    g = torch.Generator().manual_seed(0)
+    train(feedforward_mlp((64, 16, 10), generator=g, dtype=torch.float64), small_digits,
+          _cfg(epochs=2, progress=True), label="ff")
+    err = capsys.readouterr().err
+    assert "2/2" in err and "test_acc=" in err
+    assert "nan" not in err and "cos" not in err
+
+
+def test_training_resumes_exactly(small_digits, tmp_path):
+    """An EP run with homeostasis (whose Hutchinson draws share the batch-order generator)
+    checkpointed after one epoch and resumed ends with the weights of the straight run."""
+    est = RecurrentBackprop(SOLVER)
+    straight = _net()
+    a = train(straight, small_digits, _cfg(homeostasis=5.0), est, SOLVER)
+    first = _net()
+    train(first, small_digits, _cfg(epochs=1, homeostasis=5.0), est, SOLVER,
+          checkpoint=tmp_path / "ep.ckpt")
+    resumed = _net()
+    b = train(resumed, small_digits, _cfg(homeostasis=5.0), est, SOLVER,
+              resume=tmp_path / "ep.ckpt")
+    for p, q in zip(straight.parameters(), resumed.parameters()):
+        assert torch.equal(p, q)
+    assert b["final"]["test_acc"] == a["final"]["test_acc"]
+    with pytest.raises(ValueError, match="homeostasis=5.0 vs 1.0"):
+        train(_net(), small_digits, _cfg(homeostasis=1.0), est, SOLVER,
+              resume=tmp_path / "ep.ckpt")
