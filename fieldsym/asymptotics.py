@@ -2,21 +2,14 @@ r"""Asymptotic expansions, falloff conditions as data, conformal completion, and
 order-by-order solver for the PDE systems that solution spaces and asymptotic Killing vectors
 lead to.
 
-The solver, :func:`solve_order_by_order`, takes *conditions* ``(expr, var, max_order)``:
-the Laurent coefficients of ``expr`` in ``var`` above ``max_order`` must vanish
-(``max_order=None``: all of them, i.e. ``expr == 0`` identically). While an unknown in
-``expr`` still depends on ``var`` the condition is used whole (an exact PDE); once none does,
-it is split into its coefficients. Each step takes the equation with the fewest unknowns and
-solves it by one of three moves:
-
-- algebraic: an unknown appears linearly and underived -> solve for it;
-- integration: an unknown appears only through one first derivative ``c * d_x F + rest``
-  with ``c, rest`` free of unknowns depending on ``x`` -> ``F = -int rest/c dx + F0(others)``
-  with a fresh arbitrary function ``F0`` of the remaining arguments;
-- ODE: one unknown of one variable -> :func:`sympy.dsolve`, constants become symbols.
-
-A condition that reduces to ``0 = c`` with ``c != 0`` raises ``ValueError`` naming it: the
-falloffs admit no solution.
+The solver (:func:`solve_system`, and :func:`solve_order_by_order` with the old tuple
+result) takes *conditions* ``(expr, var, max_order)``: the Laurent coefficients of ``expr``
+in ``var`` above ``max_order`` must vanish (``max_order=None``: ``expr == 0`` identically).
+It solves one equation at a time (algebraic, integration, ODE moves) and, where equations are
+coupled, combines them by Gauss–Jordan elimination into evolution equations
+:math:`\partial_t F = E[F]`; the moves are described in :mod:`fieldsym._solver`. A condition
+that reduces to ``0 = c`` with ``c != 0`` raises ``ValueError`` naming it: the falloffs admit
+no solution.
 """
 
 from __future__ import annotations
@@ -26,6 +19,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ._solver import Condition, SolvedSystem, laurent_coefficients, reduce_on_shell, solve_system
 from .tensors import Metric
 
 __all__ = [
@@ -34,6 +28,9 @@ __all__ = [
     "Falloffs",
     "Condition",
     "solve_order_by_order",
+    "solve_system",
+    "SolvedSystem",
+    "reduce_on_shell",
     "conformal_completion",
     "ConformalCompletion",
     "solution_space",
@@ -41,38 +38,6 @@ __all__ = [
     "linearize",
     "transformation_laws",
 ]
-
-
-def laurent_coefficients(expr, var) -> dict[int, sp.Expr]:
-    r"""Coefficients :math:`c_k` of a Laurent polynomial :math:`\sum_k c_k\,\mathrm{var}^k`.
-
-    Raises
-    ------
-    ValueError
-        When ``expr`` is not a Laurent polynomial in ``var`` (use
-        :func:`inverse_power_expansion` for general rational functions).
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> r, a = sp.symbols("r a")
-    >>> laurent_coefficients(a * r + 3 - 1 / r**2, r)
-    {-2: -1, 0: 3, 1: a}
-    """
-    e = sp.cancel(sp.together(sp.sympify(expr)))
-    if e == 0:
-        return {}
-    num, den = sp.fraction(e)
-    dpoly = sp.Poly(den, var)
-    if len(dpoly.terms()) != 1:
-        raise ValueError(f"expected a Laurent polynomial in {var}, got denominator {den}")
-    (dk,), dc = dpoly.terms()[0]
-    out = {}
-    for (k,), c in sp.Poly(num, var).terms():
-        c = sp.cancel(c / dc)
-        if c != 0:
-            out[k - dk] = c
-    return dict(sorted(out.items()))
 
 
 def inverse_power_expansion(expr, var, order: int) -> dict[int, sp.Expr]:
@@ -93,16 +58,6 @@ def inverse_power_expansion(expr, var, order: int) -> dict[int, sp.Expr]:
         if k <= order:
             out[k] = sp.cancel(c)
     return out
-
-
-@dataclass(frozen=True)
-class Condition:
-    """Laurent coefficients of ``expr`` in ``var`` above ``max_order`` vanish (None: all)."""
-
-    expr: sp.Expr
-    var: sp.Symbol
-    max_order: int | None = None
-    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,126 +91,12 @@ class Falloffs:
         return out
 
 
-def _unknowns_in(expr, live):
-    return [f for f in live if expr.has(f)]
-
-
-def _derivatives_of(expr, f):
-    return [d for d in expr.atoms(sp.Derivative) if d.expr == f]
-
-
-def _fresh(name, args, taken):
-    base, k = name, 1
-    while (name, args) in taken:
-        name = f"{base}_{k}"
-        k += 1
-    return sp.Function(name)(*args)
-
-
-class _Solver:
-    def __init__(self, unknowns, names, simplify):
-        self.live = list(unknowns)
-        self.solution = {f: f for f in unknowns}
-        self.names = dict(names or {})
-        self.simplify = simplify
-        self.constants: list[sp.Symbol] = []
-        self.steps: list[str] = []
-
-    def substitute(self, e):
-        return sp.sympify(e).subs(self.solution).doit() if self.solution else e
-
-    def _apply(self, f, sol, how):
-        self.steps.append(f"{how}: {f} = {sol}")
-        self.live.remove(f)
-        self.solution = {k: sp.sympify(v).subs(f, sol).doit() for k, v in self.solution.items()}
-        for g in sorted(self._new, key=str):
-            if g not in self.live and sp.sympify(sol).has(g):
-                self.live.append(g)
-
-    def equations(self, conditions):
-        eqs = []
-        for cond in conditions:
-            e = self.simplify(self.substitute(cond.expr))
-            if e == 0:
-                continue
-            deps = [f for f in _unknowns_in(e, self.live) if cond.var in f.args]
-            if deps:
-                if cond.max_order is None:
-                    eqs.append((e, cond.label))
-                continue
-            for k, c in laurent_coefficients(e, cond.var).items():
-                if cond.max_order is None or k > cond.max_order:
-                    eqs.append((self.simplify(c), f"{cond.label}[{cond.var}^{k}]"))
-        return eqs
-
-    def try_algebraic(self, e, f):
-        if _derivatives_of(e, f):
-            return None
-        poly = sp.Poly(e, f)
-        if poly.degree() != 1:
-            return None
-        sol = self.simplify(-poly.coeff_monomial(1) / poly.coeff_monomial(f))
-        if sol.has(f) or not sol.free_symbols <= set(f.args) | self._params(sol):
-            return None
-        return sol
-
-    def _params(self, e):
-        return {s for s in e.free_symbols if s not in self.variables}
-
-    def try_integrate(self, e, f):
-        ds = _derivatives_of(e, f)
-        if len(ds) != 1 or ds[0].derivative_count != 1:
-            return None
-        d = ds[0]
-        (x,) = d.variables
-        rest_poly = sp.Poly(e, d)
-        if rest_poly.degree() != 1:
-            return None
-        c, rest = rest_poly.coeff_monomial(d), rest_poly.coeff_monomial(1)
-        if c.has(f) or rest.has(f):
-            return None
-        if any(x in g.args for g in _unknowns_in(c, self.live) + _unknowns_in(rest, self.live)):
-            return None
-        prim = sp.integrate(sp.expand(self.simplify(-rest / c)), x)
-        if prim.has(sp.Integral):
-            return None
-        others = tuple(a for a in f.args if a != x)
-        name = self.names.get(
-            f.func.__name__, f.func.__name__ if prim == 0 else f.func.__name__ + "0"
-        )
-        taken = {(g.func.__name__, g.args) for g in self.live}
-        new = _fresh(name, others, taken) if others else self._constant(name)
-        if others:
-            self._new.add(new)
-        return self.simplify(prim) + new
-
-    def _constant(self, name):
-        c = sp.Symbol(name)
-        self.constants.append(c)
-        return c
-
-    def try_ode(self, e, f):
-        if len(f.args) != 1 or _unknowns_in(e, self.live) != [f]:
-            return None
-        try:
-            sol = sp.dsolve(e, f)
-        except (NotImplementedError, ValueError):
-            return None
-        if isinstance(sol, list):
-            return None
-        rhs = sol.rhs
-        cs = sorted(
-            (s for s in rhs.free_symbols if s.name.startswith("C") and s not in self.variables),
-            key=str,
-        )
-        ren = {c: self._constant(f"{f.func.__name__}_{c.name[1:]}") for c in cs}
-        return sp.expand(rhs.xreplace(ren))
-
-
 def solve_order_by_order(
     conditions, unknowns, *, names=None, simplify=sp.cancel, variables=None, max_steps=200
 ):
-    r"""Solve conditions for unknown functions, one equation at a time (see module docstring).
+    r"""Solve conditions for unknown functions, one equation at a time (see
+    :mod:`fieldsym._solver` for the moves; :func:`solve_system` also combines coupled
+    equations into evolution equations and returns a typed result).
 
     Parameters
     ----------
@@ -284,43 +125,27 @@ def solve_order_by_order(
     ------
     ValueError
         A condition reduces to ``0 = c != 0`` (the falloffs admit no solution), or equations
-        remain that no move solves.
+        remain that no move solves (coupled equations need :func:`solve_system` with
+        ``time``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> F = sp.Function("F")(x)
+    >>> sol, free, _ = solve_order_by_order([Condition(sp.diff(F, x) - 2 * x, x)], [F])
+    >>> sol[F], free
+    (F0 + x**2, [F0])
     """
-    s = _Solver(unknowns, names, simplify)
-    s._new = set()
-    s.variables = set().union(*(set(f.args) for f in unknowns), {c.var for c in conditions})
-    if variables is not None:
-        s.variables |= set(variables)
-    for _ in range(max_steps):
-        eqs = s.equations(conditions)
-        if not eqs:
-            free = [f for f in s.live] + s.constants
-            return s.solution, free, s.steps
-        for e, lab in eqs:
-            if not _unknowns_in(e, s.live):
-                raise ValueError(f"condition {lab} admits no solution: it requires 0 = {e}")
-        eqs.sort(key=lambda el: (len(_unknowns_in(el[0], s.live)), sp.count_ops(el[0])))
-        for e, lab in eqs:
-            done = False
-            for f in _unknowns_in(e, s.live):
-                for move, how in (
-                    (s.try_algebraic, "algebraic"),
-                    (s.try_integrate, "integrate"),
-                    (s.try_ode, "ode"),
-                ):
-                    sol = move(e, f)
-                    if sol is not None:
-                        s._apply(f, sol, f"{how} {lab}")
-                        done = True
-                        break
-                if done:
-                    break
-            if done:
-                break
-        else:
-            rest = "; ".join(f"{lab}: {e} = 0" for e, lab in eqs[:4])
-            raise ValueError(f"no move solves the remaining equations ({len(eqs)}): {rest}")
-    raise ValueError(f"solver did not finish in {max_steps} steps")
+    res = solve_system(
+        conditions,
+        unknowns,
+        names=names,
+        simplify=simplify,
+        variables=variables,
+        max_steps=max_steps,
+    )
+    return dict(res.solution), list(res.free), list(res.steps)
 
 
 @dataclass(frozen=True)

@@ -1,62 +1,67 @@
-r"""Three-dimensional asymptotically flat gravity at future and past null infinity (BMS3),
-derived from the Bondi-gauge ansatz by the general machinery of :mod:`fieldsym.tensors`,
-:mod:`fieldsym.asymptotics` and :mod:`fieldsym.charges`.
+r"""Three-dimensional asymptotically flat gravity at future and past null infinity (BMS3):
+one instance of the general pipeline (:mod:`fieldsym.asymptotic_pipeline`), plus what is
+specific to it: the link between I- and I+ and the Minkowski vacua.
 
 Ansatz (``s = +1`` retarded :math:`u` at :math:`\mathscr I^+`, ``s = -1`` advanced :math:`v`
-at :math:`\mathscr I^-`):
+at :math:`\mathscr I^-`), :math:`\Lambda = 0`:
 
 .. math:: ds^2 = \Theta\,du^2 - 2s\,du\,dr + 2\mathcal N\,du\,d\phi + r^2 d\phi^2,
 
-falloffs :math:`\mathcal L_\xi g_{rr} = \mathcal L_\xi g_{r\phi} = \mathcal L_\xi g_{\phi\phi}
+with :math:`\Theta, \mathcal N` functions of :math:`(u, \phi)`. The falloffs on
+:math:`\mathcal L_\xi g` are those that keep it tangent to the solution space
+(:func:`fieldsym.asymptotic_pipeline.preserved_falloffs`), which are
+:math:`\mathcal L_\xi g_{rr} = \mathcal L_\xi g_{r\phi} = \mathcal L_\xi g_{\phi\phi}
 = \mathcal L_\xi g_{ur} = 0`, :math:`\mathcal L_\xi g_{uu} = O(1)`,
-:math:`\mathcal L_\xi g_{u\phi} = O(1)`. Conventions for comparing with the literature
-(Barnich & Compère 2007; Schöller 2003.07243): the arbitrary functions are named by what they
-are, :math:`Y(\phi) = \lim_{r\to\infty}\xi^\phi`, :math:`\alpha(\phi) = \xi^u|_{u=0, r^0}`;
-integration functions are named ``T`` (from :math:`\xi^u`) and ``N`` (from :math:`\mathcal N`).
+:math:`\mathcal L_\xi g_{u\phi} = O(1)` (:func:`bondi_falloffs`). Conventions for comparing
+with the literature (Barnich & Compère 2007; Schöller 2003.07243): the arbitrary functions are
+named by what they are, :math:`Y(\phi) = \lim_{r\to\infty}\xi^\phi`,
+:math:`\alpha(\phi) = \xi^u|_{u=0, r^0}`; integration functions are named ``T`` (from
+:math:`\xi^u`) and ``N`` (from :math:`\mathcal N`). The mode basis is
+:math:`J_m = Q[Y = e^{im\phi}]`, :math:`P_m = Q[\alpha = e^{im\phi}]`.
 
-Each step of :func:`derive` is timed; :func:`chain` runs I+, I-, the algebra, the linking and
-the vacua.
+Each result is a frozen dataclass; :func:`chain` runs I+, I-, the algebra, the linking and
+the vacua, each step timed. 3D gravity with :math:`\Lambda \ne 0` is :mod:`fieldsym.ads3`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import sympy as sp
 
-from .asymptotics import (
-    Condition,
-    Falloffs,
-    asymptotic_killing_vectors,
-    conformal_completion,
-    laurent_coefficients,
-    linearize,
-    solution_space,
-    solve_order_by_order,
-    transformation_laws,
+from .asymptotic_pipeline import (
+    AsymptoticAnalysis,
+    AsymptoticProblem,
+    ChargeAlgebra,
+    ModeAlgebra,
+    ModeBasis,
+    analyze,
+    derive_charge_algebra,
+    derive_mode_algebra,
 )
-from .charges import (
-    charge_density,
-    euler_operator_1d,
-    integrability_obstruction,
-    integrate_charge,
-    is_total_derivative,
-    mode_integral,
-    virasoro_cocycle,
-)
-from .tensors import Metric, lie_bracket
+from .asymptotics import Condition, Falloffs, laurent_coefficients, solve_order_by_order
+from .charges import euler_operator_1d, mode_integral
+from .tensors import Metric
 
 __all__ = [
     "bondi_ansatz",
     "bondi_falloffs",
+    "bondi_problem",
+    "bms_basis",
     "NullInfinity",
     "derive",
+    "BMS3Algebra",
     "charge_algebra",
+    "NullInfinityLink",
     "link_null_infinities",
+    "Vacua",
     "vacua",
     "Step",
+    "BMS3Chain",
     "chain",
     "cached_chain",
 ]
@@ -87,176 +92,163 @@ def bondi_falloffs(coords) -> Falloffs:
     )
 
 
-@dataclass
+def bondi_problem(sign: int = 1) -> AsymptoticProblem:
+    """The BMS3 data: the ansatz of :func:`bondi_ansatz`, :math:`\\Lambda = 0`, no further
+    boundary conditions (the ansatz fixes the falloffs), the naming conventions above."""
+    coords, g, unknowns = bondi_ansatz(sign)
+    return AsymptoticProblem(
+        g, coords, tuple(unknowns), r, coords[0], names=tuple(NAMES.items()), newton_constant=G
+    )
+
+
+def bms_basis(m=None) -> ModeBasis:
+    r""":math:`J_m = Q[Y = e^{im\phi}]`, :math:`P_m = Q[\alpha = e^{im\phi}]`."""
+    m = sp.Symbol("m", integer=True) if m is None else m
+    e = sp.exp(sp.I * m * phi)
+    return ModeBasis({"J": {"Y": e}, "P": {"alpha": e}}, m)
+
+
+@dataclass(frozen=True)
 class NullInfinity:
-    """Everything derived at one null infinity."""
+    """Everything derived at one null infinity: the pipeline's results under BMS3 names."""
 
     sign: int
-    coords: tuple
-    completion: object = None
-    solution: dict = field(default_factory=dict)
-    metric: Metric | None = None
-    fields: list = field(default_factory=list)
-    xi: list = field(default_factory=list)
-    params: list = field(default_factory=list)
-    laws: dict = field(default_factory=dict)
-    variations: list = field(default_factory=list)
-    density: sp.Expr = sp.S.Zero
-    integrable: bool = False
-    conserved: bool = False
-    charge: sp.Expr = sp.S.Zero
-    timings: dict = field(default_factory=dict)
+    analysis: AsymptoticAnalysis
 
-    def akv(self, alpha, Y):
+    @property
+    def coords(self) -> tuple:
+        return self.analysis.coords
+
+    @property
+    def completion(self):
+        return self.analysis.completion
+
+    @property
+    def solution(self) -> sp.Dict:
+        return self.analysis.space.solution
+
+    @cached_property
+    def metric(self) -> Metric:
+        return self.analysis.space.on_shell_metric
+
+    @property
+    def fields(self) -> tuple:
+        return self.analysis.fields
+
+    @property
+    def xi(self) -> tuple:
+        return self.analysis.xi
+
+    @property
+    def params(self) -> tuple:
+        """``(alpha, Y)``."""
+        return self.analysis.parameters
+
+    @property
+    def laws(self) -> sp.Dict:
+        return self.analysis.laws.laws
+
+    @property
+    def variations(self) -> tuple:
+        return self.analysis.laws.variations
+
+    @property
+    def density(self) -> sp.Expr:
+        r""":math:`\delta Q` density at any :math:`u`."""
+        return self.analysis.charges.density
+
+    @property
+    def charge(self) -> sp.Expr:
+        """:math:`Q[\\alpha, Y]` density at ``u = 0``."""
+        return self.analysis.charges.charge
+
+    @property
+    def timings(self) -> dict:
+        return dict(self.analysis.timings)
+
+    def akv(self, alpha, Y) -> tuple:
         """The asymptotic Killing vector with parameters ``alpha(phi), Y(phi)`` (expressions)."""
-        a0, y0 = self.params
-        rep = {a0: alpha, y0: Y}
-        return [sp.expand(c.subs(rep).doit()) for c in self.xi]
+        return self.analysis.symmetries.vector(alpha, Y)
 
-    def delta(self, alpha, Y):
+    def delta(self, alpha, Y) -> dict:
         """Transformation laws with parameters substituted: ``{field: delta field}``."""
-        a0, y0 = self.params
-        return {f: sp.expand(v.subs({a0: alpha, y0: Y}).doit()) for f, v in self.laws.items()}
+        return self.analysis.laws.of(alpha, Y)
 
-    def charge_of(self, alpha, Y, values=None):
+    def charge_of(self, alpha, Y, values=None) -> sp.Expr:
         r"""Density of :math:`Q[\alpha, Y]` at ``u = 0``, optionally on given field values."""
-        a0, y0 = self.params
-        dens = self.charge.subs({a0: alpha, y0: Y})
-        if values:
-            dens = dens.subs(values)
-        return dens.doit()
+        return self.analysis.charges.of(alpha, Y, fields=values)
 
 
-def _reading_map(xi, coords):
-    """alpha = xi^u at u = 0 (r^0 term), Y = r^0 term of xi^phi: the conventions' definition."""
-    u = coords[0]
-    Y = laurent_coefficients(xi[2], r).get(0, sp.S.Zero)
-    alpha = laurent_coefficients(xi[0].subs(u, 0), r).get(0, sp.S.Zero)
-    return sp.expand(alpha), sp.expand(Y)
+def derive(sign: int = 1, *, algebra: bool | None = None) -> NullInfinity:
+    """Derive the BMS3 chain at I+ (``sign = 1``) or I- (``sign = -1``), each step timed;
+    the charge algebra in the :func:`bms_basis` is derived at I+ (``algebra=None``) or as
+    asked."""
+    algebra = sign == 1 if algebra is None else algebra
+    res = analyze(bondi_problem(sign), modes=bms_basis() if algebra else None, algebra=algebra)
+    return NullInfinity(sign, res)
 
 
-def derive(sign: int = 1) -> NullInfinity:
-    """Derive the BMS3 chain at I+ (``sign = 1``) or I- (``sign = -1``), each step timed."""
-    coords, g, unknowns = bondi_ansatz(sign)
-    u = coords[0]
-    out = NullInfinity(sign, coords)
-    t = time.perf_counter()
+@dataclass(frozen=True)
+class BMS3Algebra:
+    """The BMS3 charge algebra: parameter bracket, central density and the modes
+    :math:`J_m, P_m` with their central charges (all read from the pipeline's results)."""
 
-    def tick(name):
-        nonlocal t
-        now = time.perf_counter()
-        out.timings[name] = now - t
-        t = now
+    algebra: ChargeAlgebra
+    modes: ModeAlgebra
 
-    ansatz = Metric(g, coords)
-    out.completion = conformal_completion(ansatz, r)
-    tick("conformal completion")
-    sol, free, _ = solution_space(ansatz, unknowns, r, names=NAMES)
-    out.solution = sol
-    # fields in the order of the unknowns they came from: (Theta, N)
-    out.fields = []
-    for f in unknowns:
-        out.fields += [x for x in free if sol[f].has(x) and x not in out.fields]
-    out.metric = Metric(g.subs(sol).doit(), coords)
-    if not out.metric.ricci_tensor.is_zero_matrix:
-        raise ValueError("solution space is not Ricci flat")
-    tick("solution space")
-    names = dict(NAMES)
-    names[f"xi^{u}"] = "T"
-    xi, params, _ = asymptotic_killing_vectors(out.metric, bondi_falloffs(coords), names=names)
-    # convention: the parameters are what the reading map returns
-    alpha, Y = _reading_map(xi, coords)
-    if alpha not in params or Y not in params:
-        raise ValueError(
-            f"reading map gave alpha = {alpha}, Y = {Y}, not the free functions {params}"
-        )
-    out.xi, out.params = xi, [alpha, Y]
-    tick("asymptotic Killing vectors")
-    out.variations = [sp.Function(f"delta_{f.func.__name__}")(phi) for f in out.fields]
-    out.laws = transformation_laws(out.metric, xi, out.fields, out.variations, r)
-    tick("transformation laws")
-    h = sp.Matrix(3, 3, lambda a, b: linearize(out.metric.g[a, b], out.fields, out.variations))
-    out.density = sp.expand(charge_density(out.metric, xi, h, 0, 1, r, G))
-    obstruction = integrability_obstruction(out.density, out.fields, out.variations, phi)
-    out.integrable = is_total_derivative(obstruction, phi)
-    full = integrate_charge(out.density, out.fields, out.variations)
-    out.conserved = is_total_derivative(sp.diff(full, u), phi)
-    out.charge = sp.expand(full.subs(u, 0))
-    tick("surface charges")
-    return out
+    @property
+    def alpha12(self) -> sp.Expr:
+        return self.algebra.bracket[0]
 
+    @property
+    def Y12(self) -> sp.Expr:
+        return self.algebra.bracket[1]
 
-def _modified_bracket(inf: NullInfinity, p1, p2):
-    r""":math:`[\xi_1,\xi_2]_M = [\xi_1,\xi_2] - \delta_{\xi_1}\xi_2 + \delta_{\xi_2}\xi_1`
-    (Barnich–Troessaert), the fields' variation acting on the field-dependent :math:`\xi`."""
-    x1, x2 = inf.akv(*p1), inf.akv(*p2)
-    d1 = [inf.delta(*p1)[f] for f in inf.fields]
-    d2 = [inf.delta(*p2)[f] for f in inf.fields]
-    lie = lie_bracket(x1, x2, inf.coords)
-    return [
-        sp.expand(lie[a] - linearize(x2[a], inf.fields, d1) + linearize(x1[a], inf.fields, d2))
-        for a in range(3)
-    ]
+    @property
+    def K(self) -> sp.Expr:
+        """Central density :math:`K[\\xi_1, \\xi_2]` (field independent)."""
+        return self.algebra.central
+
+    @property
+    def m(self) -> sp.Symbol:
+        return self.modes.m
+
+    @property
+    def n(self) -> sp.Symbol:
+        return self.modes.n
+
+    def mode(self, left: str, right: str) -> sp.Expr:
+        """:math:`i\\{X_m, Y_n\\}` for ``X, Y`` in ``"J", "P"``."""
+        return self.modes.bracket(left, right).value
+
+    @property
+    def c1(self) -> sp.Expr:
+        return self.modes.bracket("J", "J").central_charge
+
+    @property
+    def c2(self) -> sp.Expr:
+        return self.modes.bracket("J", "P").central_charge
+
+    @property
+    def J0_shift(self) -> sp.Expr:
+        return self.modes.bracket("J", "J").shift
+
+    @property
+    def P0_shift(self) -> sp.Expr:
+        return self.modes.bracket("J", "P").shift
+
+    @property
+    def central_PP(self) -> sp.Expr:
+        return self.modes.bracket("P", "P").central_function
 
 
-def charge_algebra(inf: NullInfinity):
-    r"""Bracket of the parameters, central extension and the mode algebra with its central
-    charges, all computed from ``inf``.
-
-    Returns
-    -------
-    dict with ``alpha12, Y12`` (generic parameters), ``K`` (central density), ``modes``
-    (``i{J_m,J_n}``, ``i{J_m,P_n}``, ``i{P_m,P_n}`` as expressions), ``c1, c2`` and the shifts
-    of ``J_0``, ``P_0``.
-    """
-    a1, a2, y1, y2 = (sp.Function(n)(phi) for n in ("alpha_1", "alpha_2", "Y_1", "Y_2"))
-    br = _modified_bracket(inf, (a1, y1), (a2, y2))
-    a12, y12 = sp.Function("alpha_12")(phi), sp.Function("Y_12")(phi)
-    target = inf.akv(a12, y12)
-    conds = [Condition(br[k] - target[k], r, None, f"xi^{k}") for k in range(3)]
-    sol, free, _ = solve_order_by_order(conds, [a12, y12], variables=inf.coords)
-    if free:
-        raise ValueError(f"bracket does not fix {free}")
-    A12, Y12 = sp.expand(sol[a12]), sp.expand(sol[y12])
-    # {Q_1, Q_2} = delta_2 Q_1 = Q_[1,2] + K
-    d2 = inf.delta(a2, y2)
-    a0, y0 = inf.params
-    dQ1 = inf.density.subs({a0: a1, y0: y1}).subs(inf.coords[0], 0)
-    dQ1 = dQ1.subs({d: d2[f] for f, d in zip(inf.fields, inf.variations)}).doit()
-    K = sp.expand(dQ1 - inf.charge_of(A12, Y12))
-    field_free = all(euler_operator_1d(K, f, phi) == 0 for f in inf.fields)
-    K0 = sp.expand(K.subs({f: 0 for f in inf.fields}).doit())
-    m, n = sp.symbols("m n", integer=True)
-    e = lambda k: sp.exp(sp.I * k * phi)
-    J, P = sp.Function("J"), sp.Function("P")
-    modes, centrals = {}, {}
-    for name, p1, p2 in (
-        ("i{J_m,J_n}", (0, e(m)), (0, e(n))),
-        ("i{J_m,P_n}", (0, e(m)), (e(n), 0)),
-        ("i{P_m,P_n}", (e(m), 0), (e(n), 0)),
-    ):
-        rep = {a1: p1[0], y1: p1[1], a2: p2[0], y2: p2[1]}
-        a_mn = sp.simplify(A12.subs(rep).doit() / e(m + n))
-        y_mn = sp.simplify(Y12.subs(rep).doit() / e(m + n))
-        central = sp.simplify(sp.I * mode_integral(K0.subs(rep).doit(), phi))
-        modes[name] = sp.expand(sp.I * (a_mn * P(m + n) + y_mn * J(m + n))) + central
-        centrals[name] = sp.simplify(central.subs(n, -m).subs(sp.KroneckerDelta(0, 0), 1).doit())
-    c1, s1 = virasoro_cocycle(centrals["i{J_m,J_n}"], m)
-    c2, s2 = virasoro_cocycle(centrals["i{J_m,P_n}"], m)
-    return {
-        "alpha12": A12,
-        "Y12": Y12,
-        "K": K0,
-        "K_field_independent": field_free,
-        "modes": modes,
-        "c1": c1,
-        "c2": c2,
-        "J0_shift": s1,
-        "P0_shift": s2,
-        "central_PP": centrals["i{P_m,P_n}"],
-        "m": m,
-        "n": n,
-    }
+def charge_algebra(inf: NullInfinity) -> BMS3Algebra:
+    r"""The charge algebra at ``inf`` in the :func:`bms_basis` (taken from ``inf`` when
+    :func:`derive` computed it)."""
+    res = inf.analysis
+    alg = res.algebra if res.algebra is not None else derive_charge_algebra(res.charges)
+    modes = res.modes if res.modes is not None else derive_mode_algebra(alg, bms_basis())
+    return BMS3Algebra(alg, modes)
 
 
 def _minkowski(inf: NullInfinity):
@@ -274,9 +266,53 @@ def _global_killing(inf: NullInfinity):
     return sol[alpha], sol[Y], [c for c in free if isinstance(c, sp.Symbol)]
 
 
-def link_null_infinities(plus: NullInfinity, minus: NullInfinity):
+@dataclass(frozen=True)
+class NullInfinityLink:
+    r"""The map between :math:`\mathscr I^-` and :math:`\mathscr I^+`.
+
+    Attributes
+    ----------
+    eps, shift : the linking map :math:`\phi \mapsto \epsilon\phi + c` on the circle
+    killing_plus, killing_minus : tuple
+        Parameters :math:`(\alpha, Y)` of the Minkowski Killing vectors at I+ and I-.
+    field_map : sympy.Dict
+        The I+ fields in terms of the I- fields (argument shown in ``[phi, phi + 2 pi)``).
+    momentum_ratio, angular_momentum_ratio : sympy.Expr
+        :math:`Q^+[e^{ik\phi}] = \text{ratio}\; Q^-[e^{ik\phi}]` for supertranslations and
+        superrotations: infinitely many conservation laws, one per ``k``.
+    k : sympy.Symbol
+    """
+
+    eps: int
+    shift: sp.Expr
+    killing_plus: tuple
+    killing_minus: tuple
+    field_map: sp.Dict
+    momentum_ratio: sp.Expr
+    angular_momentum_ratio: sp.Expr
+    k: sp.Symbol
+
+    @property
+    def map(self) -> tuple:
+        return (self.eps, self.shift)
+
+    @property
+    def argument(self) -> sp.Expr:
+        r""":math:`\epsilon\phi + c`."""
+        return self.eps * phi + self.shift
+
+
+def _reading_map(xi, coords):
+    """alpha = xi^u at u = 0 (r^0 term), Y = r^0 term of xi^phi: the conventions' definition."""
+    u = coords[0]
+    Y = laurent_coefficients(xi[2], r).get(0, sp.S.Zero)
+    alpha = laurent_coefficients(xi[0].subs(u, 0), r).get(0, sp.S.Zero)
+    return sp.expand(alpha), sp.expand(Y)
+
+
+def link_null_infinities(plus: NullInfinity, minus: NullInfinity) -> NullInfinityLink:
     r"""Derive the map between :math:`\mathscr I^+` and :math:`\mathscr I^-` from the global
-    Killing vectors of Minkowski, extend it to BMS3, match the charges, check energy and list the
+    Killing vectors of Minkowski, extend it to BMS3, match the charges and state the
     conservation laws (Prohazka, Salzer & Schöller 2017).
 
     The Minkowski Killing vectors at I+ are moved to advanced coordinates with
@@ -327,28 +363,53 @@ def link_null_infinities(plus: NullInfinity, minus: NullInfinity):
     residual = sp.expand(diff.subs(field_map).doit())
     if residual != 0:
         raise ValueError(f"charges do not match under the linking map: residual {residual}")
-    # energy: the I+ density, written through I- fields, is the I- density moved by the map,
-    # so over the circle (psi = A(phi)) the two integrals agree
-    e_plus = plus.charge_of(1, 0, field_map).subs(phi, A)
-    preserved = sp.expand(e_plus - minus.charge_of(1, 0)) == 0
     k = sp.Symbol("k", integer=True)
     mode = sp.exp(sp.I * k * phi)
     ratio = sp.simplify(sp.expand_complex(sp.powsimp(mode.subs(phi, A) / mode)))
-    laws = {
-        "P": (ratio, "Q+[alpha=e^{ik phi}] = ratio * Q-[alpha=e^{ik phi}]"),
-        "J": (ratio, "Q+[Y=e^{ik phi}] = ratio * Q-[Y=e^{ik phi}]"),
-    }
-    return {
-        "map": (eps, shift),
-        "killing_plus": (alpha_p, Y_p),
-        "killing_minus": (alpha_m, Y_m),
-        "field_map": field_map_shown,
-        "energy_preserved": preserved,
-        "conservation": laws,
-    }
+    return NullInfinityLink(
+        eps, shift, (alpha_p, Y_p), (alpha_m, Y_m), sp.Dict(field_map_shown), ratio, ratio, k
+    )
 
 
-def vacua(inf: NullInfinity, algebra: dict):
+@dataclass(frozen=True)
+class Vacua:
+    r"""Finite symmetries and the vacua of 3D flat gravity.
+
+    Attributes
+    ----------
+    minkowski_stabilizer : tuple
+        :math:`(\alpha, Y)` of the exact Killing vectors of Minkowski (6 constants).
+    superrotation_law : sympy.Expr
+        :math:`\Theta` transformed by a finite superrotation :math:`f(\phi)`.
+    supertranslation_law : sympy.Expr
+        :math:`N` after a finite supertranslation :math:`\alpha(\phi)`.
+    supertranslated_minkowski_N : sympy.Expr
+    J_n_supertranslated, P_n_supertranslated, J_n_minkowski, P_n_minkowski : sympy.Expr
+        Mode charges (index ``mode``) of supertranslated Minkowski and of Minkowski.
+    fsc, conical_defect, minkowski : tuple
+        (energy, angular momentum) of flat-space cosmologies, conical defects, Minkowski.
+    shifted_energy_* : sympy.Expr
+        Energies after the shift of :math:`P_0` that the central term fixes.
+    """
+
+    minkowski_stabilizer: tuple
+    superrotation_law: sp.Expr
+    supertranslation_law: sp.Expr
+    supertranslated_minkowski_N: sp.Expr
+    J_n_supertranslated: sp.Expr
+    P_n_supertranslated: sp.Expr
+    J_n_minkowski: sp.Expr
+    P_n_minkowski: sp.Expr
+    fsc: tuple
+    conical_defect: tuple
+    minkowski: tuple
+    shifted_energy_minkowski: sp.Expr
+    shifted_energy_conical_defect: sp.Expr
+    shifted_energy_fsc: sp.Expr
+    mode: sp.Symbol
+
+
+def vacua(inf: NullInfinity, algebra: BMS3Algebra) -> Vacua:
     r"""Finite superrotations and supertranslations, Lorentz invariance of Minkowski,
     supertranslated Minkowski spaces and the charges of cosmologies and conical defects."""
     th, nn = inf.fields
@@ -385,16 +446,6 @@ def vacua(inf: NullInfinity, algebra: dict):
     sol2 = sp.solve(_coefficients(eq2), [c2], dict=True)[0]
     law = sp.simplify(act(Th, F).subs(sol1).subs(sol2).doit())
     out["superrotation_law"] = law
-    schwarz = (
-        sp.diff(F, phi, 3) / sp.diff(F, phi)
-        - sp.Rational(3, 2) * (sp.diff(F, phi, 2) / sp.diff(F, phi)) ** 2
-    )
-    out["schwarzian_form"] = sp.simplify(law - (sp.diff(F, phi) ** 2 * Th(F) - 2 * schwarz)) == 0
-    # Lorentz boost on the circle: tan(f/2) = e^eta tan(phi/2) keeps Theta = -1
-    eta = sp.Symbol("eta", real=True)
-    fb = 2 * sp.atan(sp.exp(eta) * sp.tan(phi / 2))
-    boosted = law.subs(Th(F), -1).subs(F, fb).doit()
-    out["boost_fixes_minkowski"] = sp.simplify(boosted + 1) == 0
     # finite supertranslation: integrate dN/dt = delta_alpha N along t in [0, 1]
     tt = sp.Symbol("t")
     Nt = sp.Function("N_t")(tt)
@@ -415,11 +466,11 @@ def vacua(inf: NullInfinity, algebra: dict):
     J_n_mink = mode_integral(inf.charge_of(0, sp.exp(sp.I * nmode * phi), _minkowski(inf)), phi)
     P_n_mink = mode_integral(inf.charge_of(sp.exp(sp.I * nmode * phi), 0, _minkowski(inf)), phi)
     J_n = sp.simplify(J_n.subs(k, -nmode).subs(sp.KroneckerDelta(0, 0), 1))
+    P_n = sp.simplify(P_n.subs(k, -nmode).subs(sp.KroneckerDelta(0, 0), 1))
     out["J_n_supertranslated"] = J_n
-    out["J_n_poincare_unchanged"] = all(
-        sp.simplify((J_n - J_n_mink).subs(nmode, q)) == 0 for q in (-1, 0, 1)
-    )
-    out["P_n_unchanged"] = sp.simplify(P_n - P_n_mink) == 0
+    out["P_n_supertranslated"] = P_n
+    out["J_n_minkowski"] = sp.simplify(J_n_mink)
+    out["P_n_minkowski"] = sp.simplify(P_n_mink)
     # cosmologies and conical defects
     M, Jc, mu = sp.symbols("M J mu", real=True)
     fsc = {th: 8 * G * M, nn: 4 * G * Jc}
@@ -430,16 +481,11 @@ def vacua(inf: NullInfinity, algebra: dict):
         _zero_mode(inf, 1, 0, _minkowski(inf)),
         _zero_mode(inf, 0, 1, _minkowski(inf)),
     )
-    shift = algebra["P0_shift"]
-    out["shifted_energies"] = {
-        k_: sp.expand(v[0] + shift)
-        for k_, v in (
-            ("minkowski", out["minkowski"]),
-            ("conical_defect", out["conical_defect"]),
-            ("fsc", out["fsc"]),
-        )
-    }
-    return out
+    shift = algebra.P0_shift
+    for key in ("minkowski", "conical_defect", "fsc"):
+        out[f"shifted_energy_{key}"] = sp.expand(out[key][0] + shift)
+    out["mode"] = nmode
+    return Vacua(**out)
 
 
 def _zero_mode(inf, a, y, values):
@@ -457,7 +503,7 @@ def _coefficients(expr):
     return sp.Poly(sp.expand(num), *dums).coeffs()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Step:
     """One reported result: a title, the sympy result(s) as text and LaTeX, the seconds taken."""
 
@@ -487,6 +533,79 @@ def _tex(e):
     return sp.latex(e).replace(r"\operatorname{calN}", r"\mathcal{N}")
 
 
+@dataclass(frozen=True)
+class BMS3Chain:
+    """The results of :func:`chain`."""
+
+    plus: NullInfinity
+    minus: NullInfinity
+    algebra: BMS3Algebra
+    link: NullInfinityLink
+    vacua: Vacua
+
+
+def _add(steps, title, pairs, seconds):
+    text = "\n".join(f"  {k}: {_show(v)}" for k, v in pairs)
+    tex = "\n".join(f"\\item {_escape(k)}: ${_tex(v)}$" for k, v in pairs)
+    steps.append(Step(title, text, tex, seconds))
+
+
+def report_infinity(steps, inf, label, equations="R_mn = 0"):
+    """Append the completion, solution space, symmetries, laws and charges of one analysis."""
+    res = inf.analysis if isinstance(inf, NullInfinity) else inf
+    T, c, u = dict(res.timings), res.completion, res.coords[0]
+    if c is not None:
+        _add(
+            steps,
+            f"{label}: conformal completion (Omega = 1/r)",
+            [
+                ("Omega^2 g at Omega = 0", c.boundary_metric),
+                ("induced metric on the boundary", c.induced),
+                ("rank of induced metric", c.induced_rank),
+                ("norm of d Omega at the boundary", c.normal_norm),
+            ],
+            T["conformal completion"],
+        )
+    sol = [(str(k), v) for k, v in res.space.solution.items()]
+    sol += [(f"d_{u} {k}", v) for k, v in res.space.evolution.items()]
+    _add(
+        steps,
+        f"{label}: solution space ({equations} order by order in r)",
+        sol,
+        T["solution space"],
+    )
+    akv = [(f"xi^{x}", v) for x, v in zip(res.coords, res.xi)]
+    akv += [(f"d_{u} {k}", v) for k, v in res.symmetries.evolution.items()]
+    _add(steps, f"{label}: asymptotic Killing vectors", akv, T["asymptotic Killing vectors"])
+    _add(
+        steps,
+        f"{label}: transformation laws (delta g = L_xi g)",
+        [(f"delta {f}", v) for f, v in res.laws.laws.items()],
+        T["transformation laws"],
+    )
+    _add(
+        steps,
+        f"{label}: Barnich-Brandt charges",
+        [
+            ("delta Q density (r -> oo)", res.charges.density),
+            (f"Q density at {u} = {res.problem.slice_value}", res.charges.charge),
+        ],
+        T["surface charges"],
+    )
+
+
+def report_modes(steps, title, modes, seconds, extra=()):
+    """Append one mode algebra: every bracket, then each central charge and shift."""
+    pairs = list(extra)
+    for b in modes.brackets:
+        pairs.append((f"i{{{b.left}_m,{b.right}_n}}", b.value))
+    order = modes.basis.names
+    for b in modes.brackets:
+        if b.central_charge is not None and order.index(b.left) <= order.index(b.right):
+            pairs.append((f"c({b.left},{b.right}), shift", (b.central_charge, b.shift)))
+    _add(steps, title, pairs, seconds)
+
+
 def chain():
     """Run the whole BMS3 derivation: I+, I-, the algebra, the linking map and the vacua.
 
@@ -494,96 +613,53 @@ def chain():
     -------
     steps : list of Step
         Each result with its wall time, in order.
-    results : dict
-        ``{"plus", "minus", "algebra", "link", "vacua"}`` raw objects.
+    results : BMS3Chain
     """
     steps: list[Step] = []
-
-    def add(title, pairs, seconds):
-        text = "\n".join(f"  {k}: {_show(v)}" for k, v in pairs)
-        tex = "\n".join(f"\\item {_escape(k)}: ${_tex(v)}$" for k, v in pairs)
-        steps.append(Step(title, text, tex, seconds))
-
-    res = {}
-    for sign, key, label in ((1, "plus", "I+"), (-1, "minus", "I-")):
-        inf = derive(sign)
-        res[key] = inf
-        u = inf.coords[0]
-        T = inf.timings
-        c = inf.completion
-        add(
-            f"{label}: conformal completion (Omega = 1/r)",
-            [
-                ("Omega^2 g at Omega = 0", c.boundary_metric),
-                ("induced metric on scri", c.induced),
-                ("rank of induced metric", c.induced_rank),
-                ("norm of d Omega at scri", c.normal_norm),
-            ],
-            T["conformal completion"],
-        )
-        add(
-            f"{label}: solution space (R_mn = 0 order by order in r)",
-            [(str(k), v) for k, v in inf.solution.items()],
-            T["solution space"],
-        )
-        add(
-            f"{label}: asymptotic Killing vectors",
-            [(f"xi^{x}", v) for x, v in zip(inf.coords, inf.xi)],
-            T["asymptotic Killing vectors"],
-        )
-        add(
-            f"{label}: transformation laws (delta g = L_xi g)",
-            [(f"delta {f}", v) for f, v in inf.laws.items()],
-            T["transformation laws"],
-        )
-        add(
-            f"{label}: Barnich-Brandt charges",
-            [
-                ("delta Q density (r -> oo)", inf.density),
-                ("integrable", inf.integrable),
-                (f"conserved (d/d{u} is a total phi-derivative)", inf.conserved),
-                (f"Q[alpha, Y] density at {u} = 0", inf.charge),
-            ],
-            T["surface charges"],
-        )
+    infs = {}
+    for sign, label in ((1, "I+"), (-1, "I-")):
+        infs[sign] = inf = derive(sign)
+        report_infinity(steps, inf, label)
     t0 = time.perf_counter()
-    alg = charge_algebra(res["plus"])
-    res["algebra"] = alg
-    add(
+    alg = charge_algebra(infs[1])
+    T = infs[1].timings
+    report_modes(
+        steps,
         "I+: charge algebra",
-        [
-            ("alpha_12", alg["alpha12"]),
-            ("Y_12", alg["Y12"]),
-            (f"central density K (field independent: {alg['K_field_independent']})", alg["K"]),
-            *[(k, v) for k, v in alg["modes"].items()],
-            ("P_0 shift", alg["P0_shift"]),
-            ("c_1", alg["c1"]),
-            ("c_2", alg["c2"]),
-        ],
-        time.perf_counter() - t0,
+        alg.modes,
+        T["charge algebra"] + T["mode algebra"] + time.perf_counter() - t0,
+        extra=[("alpha_12", alg.alpha12), ("Y_12", alg.Y12), ("central density K", alg.K)],
+    )
+    steps[-1] = dataclasses.replace(
+        steps[-1],
+        text=steps[-1].text + f"\n  P_0 shift: {_show(alg.P0_shift)}\n  c_1: {_show(alg.c1)}"
+        f"\n  c_2: {_show(alg.c2)}",
+        latex=steps[-1].latex + f"\n\\item c\\_1: ${_tex(alg.c1)}$\n\\item c\\_2: ${_tex(alg.c2)}$",
     )
     t0 = time.perf_counter()
-    link = link_null_infinities(res["plus"], res["minus"])
-    res["link"] = link
-    eps, shift = link["map"]
-    add(
+    link = link_null_infinities(infs[1], infs[-1])
+    _add(
+        steps,
         "I- <-> I+: linking map from the Minkowski Killing vectors",
         [
-            ("map phi -> ", eps * phi + shift),
-            ("Killing (alpha, Y) at I+", link["killing_plus"]),
-            ("Killing (alpha, Y) at I-", link["killing_minus"]),
-            *[(f"{k} (I+ in terms of I-)", v) for k, v in link["field_map"].items()],
-            ("energy preserved", link["energy_preserved"]),
-            ("conservation laws P+_k = c P-_k, c", link["conservation"]["P"][0]),
-            ("conservation laws J+_k = c J-_k, c", link["conservation"]["J"][0]),
+            ("map phi -> ", link.argument),
+            ("Killing (alpha, Y) at I+", link.killing_plus),
+            ("Killing (alpha, Y) at I-", link.killing_minus),
+            *[(f"{k} (I+ in terms of I-)", v) for k, v in link.field_map.items()],
+            ("conservation laws P+_k = c P-_k, c", link.momentum_ratio),
+            ("conservation laws J+_k = c J-_k, c", link.angular_momentum_ratio),
         ],
         time.perf_counter() - t0,
     )
     t0 = time.perf_counter()
-    vac = vacua(res["plus"], alg)
-    res["vacua"] = vac
-    add("vacua", [(k, v) for k, v in vac.items()], time.perf_counter() - t0)
-    return steps, res
+    vac = vacua(infs[1], alg)
+    _add(
+        steps,
+        "vacua",
+        [(f.name, getattr(vac, f.name)) for f in dataclasses.fields(vac)],
+        time.perf_counter() - t0,
+    )
+    return steps, BMS3Chain(infs[1], infs[-1], alg, link, vac)
 
 
 @functools.lru_cache(maxsize=1)

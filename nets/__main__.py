@@ -2,9 +2,9 @@
 
 import sys
 
-from liegeom._cli import main_for
+from symkit.cli import main_for
 
-#: Command modules; each adds its subcommands (see :mod:`liegeom._cli`).
+#: Command modules; each adds its subcommands (see :mod:`symkit.cli`).
 COMMANDS = ("nets._cmd_ep", "nets._cmd_frames")
 
 main = main_for("nets", "Equivariant and equilibrium-propagation networks on liegeom.", COMMANDS)

@@ -27,7 +27,7 @@ d = lambda f, k=1: sp.diff(f, phi, k)
 
 @pytest.fixture(scope="module")
 def plus():
-    return cached_chain()[1]["plus"]
+    return cached_chain()[1].plus
 
 
 @settings(max_examples=20)
