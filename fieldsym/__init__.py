@@ -1,6 +1,6 @@
 """fieldsym: jets, variational symmetries, Noether currents and asymptotic charges in sympy."""
 
-__version__ = "0.1.0"
+from symkit import __version__ as __version__  # defined once, in symkit
 
 __all__: list[str] = []
 

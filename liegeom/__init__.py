@@ -1,5 +1,7 @@
 """liegeom: Lie groups GL+(n), SL(n), SO(n), SPD(n) and affine groups as batched torch objects."""
 
+from symkit import __version__ as __version__  # defined once, in symkit
+
 from . import linalg, testing
 from ._checks import GroupMembershipError, check_shape
 from .chart_distributions import (
@@ -36,8 +38,6 @@ from .distributions import (
 from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N, RotationScaling, act_image
 from .measures import default_proposal, integrate, modular_function
 from .sampling import haar_so
-
-__version__ = "0.1.0"
 
 __all__ = ["linalg", "testing"]
 __all__ += ["GroupMembershipError", "check_shape", "MatrixGroup", "GLPlus", "SL", "SO", "SPD"]

@@ -2,9 +2,9 @@
 
 import sys
 
-from liegeom._cli import main_for
+from symkit.cli import main_for
 
-#: Command modules; each adds its subcommands (see :mod:`liegeom._cli`).
+#: Command modules; each adds its subcommands (see :mod:`symkit.cli`).
 COMMANDS = ("liegeom._cmd_haar",)
 
 main = main_for("liegeom", "Lie groups as batched, differentiable torch objects.", COMMANDS)

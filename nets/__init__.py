@@ -1,5 +1,7 @@
 """nets: torch modules on liegeom — equilibrium propagation and frame averaging."""
 
+from symkit import __version__ as __version__  # defined once, in symkit
+
 from . import ep
 from .frames import (
     AffineFrame,
@@ -9,8 +11,6 @@ from .frames import (
     PermutationFrame,
 )
 from .gnn import EGNN, fa_gnn
-
-__version__ = "0.1.0"
 
 __all__: list[str] = []
 __all__ += ["FrameAveraging", "FrameDegeneracyWarning", "OrthogonalFrame", "AffineFrame",

@@ -38,7 +38,7 @@ def _validate(args) -> None:
 
     args.device = str(resolve_device(args.device, args.threads))
     if args.sim_device is not None:
-        args.sim_device = str(resolve_device(args.sim_device))
+        args.sim_device = str(resolve_device(args.sim_device, option="--sim-device"))
     if args.resume is not None and args.init_from is not None:
         raise UsageError("give either --resume (continue a checkpoint) or --init-from (warm "
                          "start from weights), not both")

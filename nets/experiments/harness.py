@@ -331,12 +331,13 @@ def results_table(rows: Sequence[Mapping], columns: Sequence) -> str:
 # ----------------------------------------------------------------------------- devices
 
 
-def resolve_device(device: str | torch.device | None = "cpu",
-                   threads: int | None = None) -> torch.device:
+def resolve_device(device: str | torch.device | None = "cpu", threads: int | None = None, *,
+                   option: str = "--device") -> torch.device:
     """The torch device a ``--device`` option names (``cpu``, ``cuda``, ``cuda:N``, ``auto``:
     CUDA when present), after setting ``threads`` torch intra-op threads (``None`` or 0: leave
     torch's default). Raises :class:`symkit.cli.UsageError` for a device that is not there
-    (``--device cuda`` without CUDA) or not a device name, so a command fails before any work.
+    (``--device cuda`` without CUDA) or not a device name, so a command fails before any work;
+    ``option`` is the option the messages name.
 
     >>> resolve_device("cpu")
     device(type='cpu')
@@ -351,18 +352,18 @@ def resolve_device(device: str | torch.device | None = "cpu",
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError, ValueError):
-        raise UsageError(f"expected --device cpu, cuda, cuda:N or auto, got {device!r}") from None
+        raise UsageError(f"expected {option} cpu, cuda, cuda:N or auto, got {device!r}") from None
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise UsageError(f"--device {device}: CUDA is not available on this machine "
-                             "(use --device cpu or auto)")
+            raise UsageError(f"{option} {device}: CUDA is not available on this machine "
+                             "(use cpu or auto)")
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise UsageError(f"--device {device}: this machine has "
+            raise UsageError(f"{option} {device}: this machine has "
                              f"{torch.cuda.device_count()} CUDA device(s)")
     elif dev.type != "cpu":
         if dev.type == "mps" and torch.backends.mps.is_available():
             return dev
-        raise UsageError(f"expected --device cpu, cuda, cuda:N or auto, got {device!r}")
+        raise UsageError(f"expected {option} cpu, cuda, cuda:N or auto, got {device!r}")
     return dev
 
 
