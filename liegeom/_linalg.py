@@ -659,43 +659,108 @@ def inv(g: torch.Tensor) -> torch.Tensor:
 
 
 def _sqrtm_db(X: torch.Tensor, max_iter: int = 60) -> torch.Tensor:
-    """Principal square root by the Denman--Beavers iteration (no eigenvalue on (-inf, 0])."""
-    Y, Z = X, torch.eye(X.shape[-1], dtype=X.dtype, device=X.device).expand_as(X)
-    tol = 10 * _eps(X.dtype) * X.shape[-1]
+    """Principal square root by the scaled Denman--Beavers iteration (no eigenvalue on
+    (-inf, 0]).
+
+    ``Y -> (μY + (μZ)^-1)/2``, ``Z -> (μZ + (μY)^-1)/2`` with the determinant scaling
+    ``μ = |det Y det Z|^(-1/2n)`` while the iterates still move by more than 1e-2 (Higham,
+    Functions of Matrices, sec. 6.3). Convergence is judged by the relative change of both
+    iterates (``Y`` is dominated by the large eigenvalues, ``Z -> X^(-1/2)`` by the small ones):
+    stop at unit roundoff, or once the change is below ``eps^(1/3)`` and has stopped shrinking
+    (the quadratic phase is over and what remains is rounding noise). That noise is ``eps``
+    times the conditioning of the square root, which is not bounded by ``kappa(Y)``: for a
+    rotation by ``pi - delta`` it is about ``eps / delta`` while ``kappa(Y) = 1``.
+    """
+    n = X.shape[-1]
+    Y, Z = X, torch.eye(n, dtype=X.dtype, device=X.device).expand_as(X)
+    tol = 4 * n * _eps(X.dtype)
+    small = _eps(X.dtype) ** (1 / 3)
     prev = torch.full(X.shape[:-2], math.inf, dtype=X.dtype, device=X.device)
+    scaling = True
     for _ in range(max_iter):
         try:
-            Y, Z = 0.5 * (Y + torch.linalg.inv(Z)), 0.5 * (Z + torch.linalg.inv(Y))
+            Yi, Zi = torch.linalg.inv(Y), torch.linalg.inv(Z)
         except torch.linalg.LinAlgError as err:
             raise ArithmeticError(
                 "matrix square root did not converge: a Denman--Beavers iterate became "
                 "singular (an eigenvalue on the closed negative real axis?)"
             ) from err
-        # Stop at the unit-roundoff residual, or, where the iteration has stagnated (the
-        # residual no longer halves), at its limiting accuracy: the iteration inverts Y and
-        # Z ~ Y^-1, so that is about eps * kappa(Y) (Higham, Functions of Matrices, sec. 6.4),
-        # with kappa_F = |Y|_F |Z|_F >= n.
-        kappa = (Y.detach().flatten(-2).norm(dim=-1) * Z.detach().flatten(-2).norm(dim=-1))
-        res = (Y @ Y - X).detach().flatten(-2).norm(dim=-1) / X.detach().flatten(-2).norm(dim=-1)
-        bound = tol * 10 * torch.clamp(kappa / X.shape[-1], min=1.0)
-        stalled = res > 0.5 * prev
-        if bool(((res <= tol * 10) | (stalled & (res <= bound))).all()):
+        if scaling:
+            logdet = torch.linalg.slogdet(Y.detach())[1] + torch.linalg.slogdet(Z.detach())[1]
+            mu = torch.exp(-logdet / (2 * n))[..., None, None]
+            Yn, Zn = 0.5 * (mu * Y + Zi / mu), 0.5 * (mu * Z + Yi / mu)
+        else:
+            Yn, Zn = 0.5 * (Y + Zi), 0.5 * (Z + Yi)
+        change = torch.maximum(_rel_change(Yn, Y), _rel_change(Zn, Z))
+        Y, Z = Yn, Zn
+        scaling = scaling and bool((change > 1e-2).any())
+        done = (change <= tol) | ((change <= small) & (change > 0.25 * prev))
+        if bool(done.all()):
             return Y
-        prev = res
-    worst = int((res / bound).flatten().argmax())
+        prev = change
+    worst = int(change.flatten().argmax())
     raise ArithmeticError(
-        f"matrix square root did not converge in {max_iter} iterations; worst relative "
-        f"residual {float(res.flatten()[worst]):.3e} > {float(bound.flatten()[worst]):.3e} "
-        f"(batch index {worst})"
+        f"matrix square root did not converge in {max_iter} iterations; the iterates still "
+        f"change by {float(change.flatten()[worst]):.3e} (relative) at batch index {worst} (an "
+        f"eigenvalue on or very near the closed negative real axis?)"
     )
+
+
+def _rel_change(new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
+    num = (new - old).detach().flatten(-2).norm(dim=-1)
+    return num / new.detach().flatten(-2).norm(dim=-1).clamp_min(torch.finfo(new.dtype).tiny)
+
+
+def _logm2(g: torch.Tensor) -> torch.Tensor:
+    r"""Principal logarithm of real 2x2 matrices in closed form (batched, branch-free).
+
+    With ``m = tr g / 2`` and the eigenvalues ``m ± sqrt(Δ)``, ``log g = ½ log det g · I +
+    β (g - m I)`` where ``β`` is the divided difference of ``log`` at the eigenvalues:
+    ``atanh(δ/m)/δ`` (``Δ = δ² > 0``), ``atan2(ω, m)/ω`` (``Δ = -ω² < 0``) and the common
+    series ``(1 + x/3 + x²/5 + ...)/m``, ``x = Δ/m²``, near ``Δ = 0``. The discriminant is
+    formed as ``Δ = p² - q²`` from ``q = (g_10 - g_01)/2`` (the rotation part) and the
+    traceless symmetric part ``p² = ((g_00 - g_11)/2)² + ((g_01 + g_10)/2)²``, not as
+    ``m² - det g``, so a rotation by ``π - δ`` has ``ω = |sin δ|`` to rounding and its
+    logarithm is accurate to ``eps / δ`` (the conditioning of the logarithm there).
+    """
+    a, b, c, d = g[..., 0, 0], g[..., 0, 1], g[..., 1, 0], g[..., 1, 1]
+    m = 0.5 * (a + d)
+    q = 0.5 * (c - b)
+    u, v = 0.5 * (a - d), 0.5 * (b + c)
+    disc = (u * u + v * v) - q * q  # no hypot: its gradient is NaN at g = c I
+    det_ = m * m - disc
+    one = torch.ones_like(m)
+    m_safe = torch.where(m != 0, m, one)
+    x = disc / (m_safe * m_safe)
+    series = (m > 0) & (x.abs() < 1e-2)
+    xs = torch.where(series, x, torch.zeros_like(x))
+    acc = torch.zeros_like(x)
+    for k in range(8, -1, -1):  # Σ x^k / (2k + 1): |x| < 1e-2 makes 9 terms exact to rounding
+        acc = acc * xs + 1.0 / (2 * k + 1)
+    beta_series = acc / m_safe
+    real = ~series & (disc > 0)
+    delta = torch.where(real, disc, one).sqrt()
+    ratio = torch.where(real, (delta / m_safe).clamp(-1.0, 1.0), torch.zeros_like(x))
+    beta_real = torch.atanh(ratio) / delta
+    cplx = ~series & ~real
+    omega = torch.where(cplx & (disc < 0), -disc, one).sqrt()
+    beta_cplx = torch.atan2(omega, torch.where(cplx, m, one)) / omega
+    beta = torch.where(series, beta_series, torch.where(real, beta_real, beta_cplx))
+    half_logdet = 0.5 * torch.log(torch.where(det_ > 0, det_, one * torch.nan))
+    eye = torch.eye(2, dtype=g.dtype, device=g.device)
+    return (half_logdet - beta * m)[..., None, None] * eye + beta[..., None, None] * g
 
 
 def logm(g: torch.Tensor) -> torch.Tensor:
     r"""Principal matrix logarithm by inverse scaling and squaring (differentiable).
 
-    Square roots (Denman--Beavers) are taken until :math:`\lVert X - I\rVert_F \le 1/4`
-    (counted per batch element), then :math:`\log X = 2\,\mathrm{artanh}\,T`,
-    :math:`T = (X - I)(X + I)^{-1}`, is summed as a series to machine precision.
+    n = 2: a closed form (branch-free, so ``torch.func.vmap`` and ``torch.compile`` apply).
+    Otherwise square roots (scaled Denman--Beavers) are taken until
+    :math:`\lVert X - I\rVert_F \le 1/4` (counted per batch element), then
+    :math:`\log X = 2\,\mathrm{artanh}\,T`, :math:`T = (X - I)(X + I)^{-1}`, is summed as a
+    series to machine precision; the number of square roots depends on the data, so this
+    route does not run under ``vmap``. Accuracy: that of the conditioning of the logarithm
+    (about ``eps / delta`` for a pair of eigenvalues ``e^{±i(π - δ)}``).
 
     Parameters
     ----------
@@ -713,6 +778,8 @@ def logm(g: torch.Tensor) -> torch.Tensor:
     True
     """
     n = g.shape[-1]
+    if n == 2:
+        return _logm2(g)
     eye = torch.eye(n, dtype=g.dtype, device=g.device)
     X = g
     count = torch.zeros(g.shape[:-2], dtype=g.dtype, device=g.device)

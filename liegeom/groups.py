@@ -244,10 +244,14 @@ def _check_principal_log(g: torch.Tensor, name: str) -> None:
     """Raise where ``g`` has an eigenvalue on (-inf, 0] (no real principal logarithm)."""
     n = g.shape[-1]
     if n == 2:
+        # eigenvalues m ± sqrt(Δ), Δ formed without cancellation (as in liegeom.linalg.logm):
+        # real ones (Δ >= 0) must both be positive; a complex pair is never on the axis
         tr = g[..., 0, 0] + g[..., 1, 1]
         dt = la.det(g)
-        disc = tr * tr - 4 * dt
-        bad = (tr < 0) & (disc >= -1e3 * torch.finfo(g.dtype).eps * tr * tr) | (dt <= 0)
+        u, v = 0.5 * (g[..., 0, 0] - g[..., 1, 1]), 0.5 * (g[..., 0, 1] + g[..., 1, 0])
+        q = 0.5 * (g[..., 1, 0] - g[..., 0, 1])
+        disc = u * u + v * v - q * q
+        bad = (disc >= 0) & ((tr <= 0) | (dt <= 0))
         idx = first_index(bad.detach())
         if idx is not None:
             raise GroupMembershipError(

@@ -491,3 +491,52 @@ def test_sl3_log_of_ill_conditioned_elements_found_by_hypothesis(a):
         bound = 10 * 3 * eps * math.exp(3 * a) / float(X.norm())
         assert float((L - X).norm() / X.norm()) < bound
         assert float((G.exp(L) - g).norm() / g.norm()) < 1e-8
+
+
+# --- issue 32, defect 1: logarithms near a rotation by π ----------------------------------------
+
+
+@pytest.mark.parametrize("delta", [1e-4, 1e-8])
+@pytest.mark.parametrize("G", [GLPlus(2), SL(2), RotationScaling(2)], ids=repr)
+def test_log_of_rotations_near_pi(G, delta):
+    """Regression: GLPlus(2).log(rot(π - 1e-4)) raised ('square root did not converge')."""
+    t = math.pi - delta
+    R = torch.tensor([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]],
+                     dtype=torch.float64)
+    for s in (1.0, 3.0):  # and a scaled copy (not in SL(2))
+        if isinstance(G, SL) and s != 1.0:
+            continue
+        L = G.log(s * R)
+        ref = torch.tensor([[math.log(s), -t], [t, math.log(s)]], dtype=torch.float64)
+        eps = torch.finfo(torch.float64).eps
+        assert float((L - ref).abs().max()) < 10 * eps / delta
+
+
+def test_so4_log_of_haar_samples():
+    """Regression: SO(4).log raised on most batches of 2000 Haar samples (angles near π)."""
+    G = SO(4)
+    g = G.random_point((2000,), generator=torch.Generator().manual_seed(0))
+    X = G.log(g)
+    torch.testing.assert_close(X, -X.mT, rtol=0, atol=0)
+    # accuracy allowed by the conditioning: the largest rotation angle sets it (eps / delta)
+    angles = torch.linalg.eigvals(g).angle().abs().amax(-1)
+    err = (G.exp(X) - g).abs().flatten(-2).amax(-1)
+    eps = torch.finfo(torch.float64).eps
+    assert (err <= 100 * eps / (math.pi - angles)).all()
+    assert float(angles.max()) > math.pi - 1e-2  # the batch does reach near π
+
+
+@pytest.mark.parametrize("G", [GLPlus(2), GLPlus(3), SO(4)], ids=repr)
+@FEW
+@given(data=st.data())
+def test_log_matches_scipy_logm(G, data):
+    """Independent route: scipy's Schur-Padé logm, on elements drawn in the hard regions."""
+    import scipy.linalg
+
+    g = data.draw(group_elements(G, batch_shape=(3,), max_norm=math.pi - 1e-3))
+    L = G.log(g)
+    ref = torch.from_numpy(np.stack([scipy.linalg.logm(x).real for x in g.numpy()]))
+    cond = torch.linalg.cond(g) / (math.pi - torch.linalg.eigvals(g).angle().abs().amax(-1))
+    eps = torch.finfo(torch.float64).eps
+    assert ((L - ref).abs().flatten(-2).amax(-1) <= 1e3 * eps * cond * (1 + ref.abs().amax(
+        (-2, -1)))).all()
