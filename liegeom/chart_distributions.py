@@ -175,20 +175,27 @@ class RotationChart:
 _LAWS = (Normal, TruncatedNormal, Uniform)
 
 
-def _rotation_slots(chart) -> tuple[int, ...]:
-    """Indices of the rotation (compact) coordinates of the charts liegeom defines."""
-    from .charts import IwasawaChart, KAKChart, PolarChart, PolarExpChart
+def _rotation_slots(chart) -> tuple[tuple[int, ...], float]:
+    """Indices of the rotation (compact) coordinates of the charts liegeom defines, and the
+    half-length of a 2x2 rotation coordinate's principal range (``sqrt(2) π`` for the
+    exponential coordinates of :mod:`liegeom.charts`, ``π`` for the angle of
+    ``RotationScalingChart``)."""
+    from .charts import IwasawaChart, KAKChart, PolarChart, PolarExpChart, RotationScalingChart
 
+    root2pi = math.sqrt(2) * math.pi
     if isinstance(chart, RotationChart):
-        return tuple(range(chart.dim))
+        return tuple(range(chart.dim)), root2pi
     k = getattr(chart, "k", 0)
+    last = tuple(range(chart.dim - k, chart.dim))
+    if isinstance(chart, RotationScalingChart):
+        return last, math.pi
     if isinstance(chart, (PolarExpChart, PolarChart)):
-        return tuple(range(chart.dim - k, chart.dim))
+        return last, root2pi
     if isinstance(chart, IwasawaChart):
-        return tuple(range(k))
+        return tuple(range(k)), root2pi
     if isinstance(chart, KAKChart):
-        return tuple(range(k)) + tuple(range(chart.dim - k, chart.dim))
-    return ()
+        return tuple(range(k)) + last, root2pi
+    return (), root2pi
 
 
 class ChartDistribution:
@@ -203,7 +210,8 @@ class ChartDistribution:
     laws : sequence of Normal, TruncatedNormal or Uniform
         One law per coordinate, in the chart's coordinate order. The support of the laws must lie
         in the chart's domain; for the rotation coordinate of 2x2 charts (an interval) this is
-        checked: a bounded law inside ``(-sqrt(2) π, sqrt(2) π)``. For n > 2 the principal branch
+        checked: a bounded law inside ``(-sqrt(2) π, sqrt(2) π)`` (exponential coordinates) or
+        ``(-π, π)`` (the angle of ``RotationScalingChart``). For n > 2 the principal branch
         is the ball of rotation angles below π, and keeping the laws inside it is the caller's
         responsibility.
     """
@@ -221,20 +229,20 @@ class ChartDistribution:
         self._check_rotation_range()
 
     def _check_rotation_range(self):
-        slots = _rotation_slots(self.chart)
+        slots, half = _rotation_slots(self.chart)
         if getattr(self.chart, "n", None) != 2:
             return  # the principal branch of SO(n), n > 2, is a ball, not a box: documented
-        limit = math.sqrt(2) * math.pi * (1 + 1e-12)
+        limit = half * (1 + 1e-12)
         for i in slots:
             law = self.laws[i]
             if isinstance(law, Normal):
                 raise ValueError(f"rotation coordinate {i} needs a bounded law (TruncatedNormal "
-                                 "with bound <= sqrt(2)*pi, or Uniform inside it), got Normal")
+                                 f"with bound <= {half:.6g}, or Uniform inside it), got Normal")
             lo, hi = ((law.low, law.high) if isinstance(law, Uniform)
                       else (-law.bound, law.bound))
             if lo < -limit or hi > limit:
-                raise ValueError(f"rotation coordinate {i} must stay in (-sqrt(2) pi, sqrt(2) pi)"
-                                 f" = (-{limit:.6g}, {limit:.6g}), got the law {law!r}")
+                raise ValueError(f"rotation coordinate {i} of {self.chart!r} must stay in the "
+                                 f"principal range (-{half:.6g}, {half:.6g}), got the law {law!r}")
 
     def __repr__(self) -> str:
         return f"ChartDistribution({self.chart!r}, {list(self.laws)!r})"

@@ -1,0 +1,91 @@
+"""Continuous kernels: an MLP of spatial offsets and of the chart coordinates of ``h_out⁻¹ h_in``.
+
+The kernel of a layer over ``R² ⋊ H`` is a function ``k(u, r)`` of a spatial offset ``u`` (in units
+of the kernel radius) and of a relative group element ``r = h_out⁻¹ h_in``. It is evaluated on
+transformed grids ``u = h_out⁻¹ z / R`` (``z`` the integer pixel offsets of a ``K × K`` grid) and
+multiplied by masks that bound its support: a smooth bump ``(1 - |u|²)²₊`` in space and
+``(1 - |X|²/ρ²)²₊`` in the non-compact coordinates ``X`` of ``r``.
+
+Relative elements are described by the polar coordinates of GL+(2), ``r = e^X R_θ``: the three
+orthonormal coordinates of the symmetric ``X`` and ``(cos θ, sin θ)`` (periodic, so a kernel is
+continuous across θ = ±π). Every H of :mod:`nets.affine` is a subgroup of GL+(2), so one
+description serves them all (for SO(2), ``X = 0``; for SL(2), ``tr X = 0``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from liegeom import linalg, polar
+
+__all__ = ["KernelNet", "bump", "offset_grid", "relative_features"]
+
+#: Number of features :func:`relative_features` returns.
+RELATIVE_FEATURES = 5
+
+
+def offset_grid(kernel_size: int, *, dtype=None, device=None) -> Tensor:
+    """Pixel offsets ``z = (x, y)`` of a ``K × K`` kernel, shape=[K, K, 2]; ``x`` runs along the
+    width (the last axis of a ``conv2d`` weight), ``y`` along the height, as in ``act_image``."""
+    r = torch.arange(kernel_size, dtype=dtype, device=device) - (kernel_size - 1) / 2
+    y, x = torch.meshgrid(r, r, indexing="ij")
+    return torch.stack([x, y], -1)
+
+
+def bump(sq: Tensor) -> Tensor:
+    """``(1 - s)²`` for ``s < 1``, else 0: a C¹ mask of a squared radius ``s``."""
+    return torch.clamp(1 - sq, min=0) ** 2
+
+
+def relative_features(r: Tensor) -> tuple[Tensor, Tensor]:
+    """Features of elements ``r`` of GL+(2), shape=[..., 2, 2] -> ([..., 5], |X|² [...]).
+
+    ``r = e^X R_θ`` (polar decomposition): ``(X11, X22, sqrt(2) X12, cos θ, sin θ)`` and the
+    squared norm of ``X`` (for the mask)."""
+    P, R = polar(r)
+    X = linalg.spd_log(P)
+    sym = torch.stack([X[..., 0, 0], X[..., 1, 1], math.sqrt(2) * X[..., 0, 1]], -1)
+    feats = torch.cat([sym, R[..., 0, 0, None], R[..., 1, 0, None]], -1)
+    return feats, (sym * sym).sum(-1)
+
+
+class KernelNet(nn.Module):
+    """MLP ``(u, features) -> [out_channels, in_channels]`` with SiLU activations.
+
+    The first layer is split by input block, so that offsets and group features, which are
+    broadcast against each other, go through it before the broadcast.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    group_features : int
+        0 for a lifting kernel, :data:`RELATIVE_FEATURES` for a group kernel.
+    hidden : int
+        Width of the hidden layers.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, group_features: int = 0,
+                 hidden: int = 32):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.space = nn.Linear(2, hidden)
+        self.group = nn.Linear(group_features, hidden, bias=False) if group_features else None
+        self.hidden = nn.Linear(hidden, hidden)
+        self.out = nn.Linear(hidden, out_channels * in_channels)
+        self.act = nn.SiLU()
+
+    def reset_parameters(self) -> None:
+        for m in (self.space, self.group, self.hidden, self.out):
+            if m is not None:
+                m.reset_parameters()
+
+    def forward(self, u: Tensor, feats: Tensor | None = None) -> Tensor:
+        """``u`` [..., 2] and ``feats`` [..., F] (broadcastable) -> [..., out, in]."""
+        a = self.space(u)
+        if self.group is not None:
+            a = a + self.group(feats)
+        a = self.hidden(self.act(a))
+        return self.out(self.act(a)).unflatten(-1, (self.out_channels, self.in_channels))
