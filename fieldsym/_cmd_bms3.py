@@ -5,6 +5,7 @@ the Bondi ansatz (or, with a cosmological constant, 3D gravity in Bondi gauge wi
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -57,11 +58,12 @@ def parse_cosmological_constant(text: str):
 
 
 def lambda_steps(lam):
-    """The report steps of :func:`fieldsym.ads3.derive_ads3` for ``lam``."""
-    from .ads3 import derive_ads3
+    """The report steps of :func:`fieldsym.ads3.derive_ads3` for ``lam`` (computed once per
+    process and value)."""
+    from .ads3 import cached_ads3
     from .bms3 import report_infinity, report_modes
 
-    res = derive_ads3(lam)
+    res = cached_ads3(lam)
     T = dict(res.timings)
     steps = []
     report_infinity(steps, res.analysis, "I", "R_mn = 2 Lambda g_mn")
@@ -98,7 +100,13 @@ def _run(latex=None, out=None, cosmological_constant=None):
         steps, _ = chain()
         title = BMS3_TITLE
     else:
-        lam = parse_cosmological_constant(cosmological_constant)
+        from .parsing import ParseError
+
+        try:
+            lam = parse_cosmological_constant(cosmological_constant)
+        except ParseError as err:
+            print(f"error: --cosmological-constant: {err}", file=sys.stderr)
+            return 2
         print(f"fieldsym bms3: deriving 3D gravity with Lambda = {lam} ...", flush=True)
         steps = lambda_steps(lam)
         title = LAMBDA_TITLE.format(lam=lam)

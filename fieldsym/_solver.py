@@ -211,7 +211,14 @@ class _Solver:
                 if cond.max_order is None:
                     eqs.append((e, cond.label))
                 continue
-            for k, c in laurent_coefficients(e, cond.var).items():
+            try:
+                coeffs = laurent_coefficients(e, cond.var)
+            except ValueError:
+                if cond.max_order is not None:
+                    raise
+                eqs.append((e, cond.label))  # e.g. evolving functions of var: used whole
+                continue
+            for k, c in coeffs.items():
                 if cond.max_order is None or k > cond.max_order:
                     c = self.simplify(c)
                     if c != 0:

@@ -27,6 +27,7 @@ For :math:`\Lambda = 0` the same data give the BMS3 solution space with :math:`\
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ __all__ = [
     "virasoro_basis",
     "AdS3Result",
     "derive_ads3",
+    "cached_ads3",
     "flat_limit_symbol",
 ]
 
@@ -134,3 +136,9 @@ def derive_ads3(cosmological_constant=-1 / ell**2) -> AdS3Result:
         flat = res.modes.limit(*lim)
     times.append(("flat limit", time.perf_counter() - t0))
     return AdS3Result(res, vir, flat, lim, tuple(times))
+
+
+@functools.lru_cache(maxsize=4)
+def cached_ads3(cosmological_constant=-1 / ell**2) -> AdS3Result:
+    """:func:`derive_ads3`, computed once per process and value (timings of the first run)."""
+    return derive_ads3(cosmological_constant)
