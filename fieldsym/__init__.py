@@ -76,3 +76,20 @@ __all__ += [
     "transformation_laws", "barnich_brandt", "surface_charge", "integrability_obstruction",
     "integrate_charge", "mode_integral", "virasoro_cocycle",
 ]
+
+# fieldsym II: the general asymptotic pipeline (data in, typed results out; BMS3 in
+# fieldsym.bms3 and 3D gravity with a cosmological constant in fieldsym.ads3 are instances)
+from .asymptotic_pipeline import (  # noqa: E402
+    AsymptoticAnalysis,
+    AsymptoticProblem,
+    MetricFalloffs,
+    ModeBasis,
+    analyze,
+    asymptotic_analysis,
+)
+from .asymptotics import SolvedSystem, reduce_on_shell, solve_system  # noqa: E402
+
+__all__ += [
+    "AsymptoticProblem", "MetricFalloffs", "ModeBasis", "AsymptoticAnalysis", "analyze",
+    "asymptotic_analysis", "solve_system", "SolvedSystem", "reduce_on_shell",
+]

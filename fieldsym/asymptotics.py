@@ -209,17 +209,30 @@ def conformal_completion(metric: Metric, r, omega=None) -> ConformalCompletion:
     )
 
 
-def solution_space(metric: Metric, unknowns, r, *, names=None, equations="ricci"):
-    r"""Solve the vacuum Einstein equations :math:`R_{\mu\nu} = 0` for the unknown functions of a
-    metric ansatz, order by order in ``r``.
+def solution_space(
+    metric: Metric, unknowns, r, *, names=None, equations="ricci", cosmological_constant=0
+):
+    r"""Solve Einstein's equations for the unknown functions of a metric ansatz, order by
+    order in ``r``: :math:`R_{\mu\nu} = \frac{2\Lambda}{n-2} g_{\mu\nu}` (``"ricci"``) or
+    :math:`G_{\mu\nu} + \Lambda g_{\mu\nu} = 0` (``"einstein"``).
+
+    Coupled equations (e.g. :math:`\Lambda \ne 0` in Bondi gauge) raise here: the typed
+    pipeline (:func:`fieldsym.asymptotic_pipeline.derive_solution_space`) combines them into
+    evolution equations.
 
     Returns
     -------
     solution, free, steps : see :func:`solve_order_by_order`
     """
-    Ric = metric.ricci_tensor if equations == "ricci" else metric.einstein_tensor
+    lam = sp.sympify(cosmological_constant)
     n = metric.dim
-    conds = [Condition(Ric[a, b], r, None, f"R[{a}{b}]") for a in range(n) for b in range(a, n)]
+    if equations == "ricci":
+        E = metric.ricci_tensor - 2 * lam / (n - 2) * metric.g
+    elif equations == "einstein":
+        E = metric.einstein_tensor + lam * metric.g
+    else:
+        raise ValueError(f"expected equations 'ricci' or 'einstein', got {equations!r}")
+    conds = [Condition(E[a, b], r, None, f"R[{a}{b}]") for a in range(n) for b in range(a, n)]
     return solve_order_by_order(conds, unknowns, names=names, variables=metric.coords)
 
 

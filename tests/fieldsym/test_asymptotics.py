@@ -67,6 +67,16 @@ def test_solution_space_is_the_literature_one(plus):
     assert sp.expand(plus.solution[N0] - (N + u * d(Theta) / 2)) == 0
 
 
+def test_solution_space_is_ricci_flat_and_lambda_needs_the_pipeline(plus):
+    assert plus.metric.ricci_tensor.is_zero_matrix
+    # with Lambda != 0 the Bondi ansatz Theta(u, phi) cannot solve R = 2 Lambda g
+    from fieldsym.asymptotics import solution_space
+
+    coords, g, unk = bondi_ansatz(1)
+    with pytest.raises(ValueError, match="admits no solution"):
+        solution_space(Metric(g, coords), unk, r, cosmological_constant=-1)
+
+
 def test_asymptotic_killing_vectors_are_the_literature_ones(plus):
     u = plus.coords[0]
     T = alpha + u * d(Y)
