@@ -37,6 +37,7 @@ import torch.nn.functional as F
 
 from . import _linalg as la
 from ._checks import GroupMembershipError, check_finite, check_shape, first_index
+from ._so3 import so3_exp, so3_log
 from .sampling import _shape, haar_so
 
 __all__ = ["MatrixGroup", "GLPlus", "SL", "SO", "RotationScaling", "SPD", "A", "N", "Affine",
@@ -528,29 +529,45 @@ class SL(GLPlus):
 # --- SO(n) -----------------------------------------------------------------------------------
 
 
-def _so3_coeffs(theta2: torch.Tensor):
-    """``sin θ/θ`` and ``(1 - cos θ)/θ²`` with Taylor branches near 0 (double where)."""
-    small = theta2 < 1e-4
-    t2 = torch.where(small, torch.ones_like(theta2), theta2)
-    t = t2.sqrt()
-    a = torch.where(small, 1 - theta2 / 6 + theta2 ** 2 / 120, torch.sin(t) / t)
-    b = torch.where(small, 0.5 - theta2 / 24 + theta2 ** 2 / 720, (1 - torch.cos(t)) / t2)
-    return a, b
+def _skew3_coords(X: torch.Tensor) -> torch.Tensor:
+    """``vee(skew(X))`` for 3x3 ``X`` (``hat(v) u = v × u``), shape=[..., 3, 3] -> [..., 3]."""
+    return 0.5 * torch.stack([X[..., 2, 1] - X[..., 1, 2], X[..., 0, 2] - X[..., 2, 0],
+                              X[..., 1, 0] - X[..., 0, 1]], -1)
+
+
+def _hat3(w: torch.Tensor) -> torch.Tensor:
+    """``hat`` of SO(3) by direct assembly, shape=[..., 3] -> [..., 3, 3]."""
+    x, y, z = w.unbind(-1)
+    o = torch.zeros_like(x)
+    return torch.stack([o, -z, y, z, o, -x, -y, x, o], -1).reshape(*w.shape[:-1], 3, 3)
 
 
 @dataclass(frozen=True, repr=False)
 class SO(MatrixGroup):
     r"""Rotations ``R^T R = I``, ``det R = 1``.
 
-    ``exp``/``log`` use closed forms for n = 2 (angle) and n = 3 (Rodrigues; ``log`` handles
-    angles near 0 with a Taylor branch and near π through the symmetric part, where the axis
-    sign is fixed by the skew part and is arbitrary at exactly π). For n >= 4 the generic
-    matrix exponential/logarithm is used (``log`` raises at angle π there).
+    ``exp``/``log`` use closed forms for n = 2 (angle) and n = 3 (half-angle Rodrigues; the
+    logarithm through Shepperd's quaternion, accurate near 0 and π alike, with the axis sign
+    arbitrary at exactly π; see :mod:`liegeom._so3`). For n >= 4 the generic matrix
+    exponential/logarithm is used (``log`` raises at angle π there, where no principal
+    logarithm exists).
     """
 
     n: int
     _min_n = 2
     distributions = ("haar", "exp-normal")
+
+    def hat(self, v):
+        if self.n != 3:
+            return super().hat(v)
+        check_shape(v, ["...", 3], f"algebra coordinates of {self.name}")
+        return _hat3(v)
+
+    def vee(self, X):
+        if self.n != 3:
+            return super().vee(X)
+        check_shape(X, ["...", 3, 3], f"algebra element of {self.name}")
+        return _skew3_coords(X)
 
     @property
     def name(self) -> str:
@@ -582,10 +599,7 @@ class SO(MatrixGroup):
             c, s = torch.cos(t), torch.sin(t)
             return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
         if n == 3:
-            K = la.skew(X)
-            w = self.vee(K)
-            a, b = _so3_coeffs((w * w).sum(-1))
-            return _eye(3, X) + a[..., None, None] * K + b[..., None, None] * (K @ K)
+            return so3_exp(_skew3_coords(X))
         return torch.linalg.matrix_exp(la.skew(X))
 
     def log(self, g):
@@ -595,7 +609,7 @@ class SO(MatrixGroup):
             z = torch.zeros_like(t)
             return torch.stack([torch.stack([z, -t], -1), torch.stack([t, z], -1)], -2)
         if n == 3:
-            return self.hat(_so3_log(g))
+            return _hat3(so3_log(g))
         _check_principal_log(g, self.name)
         return la.skew(la.logm(g))
 
@@ -622,39 +636,6 @@ class SO(MatrixGroup):
             return haar_so(self.n, batch_shape, generator=generator, dtype=dtype, device=device)
         return super().random_point(batch_shape, distribution=distribution, scale=scale,
                                     generator=generator, dtype=dtype, device=device)
-
-
-def _so3_log(R: torch.Tensor) -> torch.Tensor:
-    """Rotation vector of 3x3 rotations, shape=[..., 3, 3] -> [..., 3]."""
-    v = 0.5 * torch.stack([R[..., 2, 1] - R[..., 1, 2], R[..., 0, 2] - R[..., 2, 0],
-                           R[..., 1, 0] - R[..., 0, 1]], -1)  # sin θ · axis
-    c = 0.5 * (torch.diagonal(R, dim1=-2, dim2=-1).sum(-1) - 1)  # cos θ
-    s2 = (v * v).sum(-1)
-    pos = s2 > 0
-    s = torch.where(pos, torch.where(pos, s2, torch.ones_like(s2)).sqrt(), torch.zeros_like(s2))
-    theta = torch.atan2(s, c)
-    # generic and small-angle branch: ω = θ / sin θ · v
-    t2 = theta * theta
-    small = t2 < 1e-4
-    near_pi = c < -0.9  # θ > 2.69: use the symmetric part, accurate where sin θ -> 0
-    sin_t = torch.where(small | near_pi, torch.ones_like(theta), torch.sin(theta))
-    f = torch.where(small, 1 + t2 / 6 + 7 * t2 * t2 / 360,
-                    torch.where(small, torch.ones_like(theta), theta) / sin_t)
-    f = torch.where(near_pi, torch.zeros_like(f), f)
-    w_generic = f[..., None] * v
-    # near π: a a^T = (sym(R) - c I) / (1 - c); axis from the column with the largest diagonal
-    one_m_c = torch.where(near_pi, 1 - c, torch.ones_like(c))
-    aaT = (la.sym(R) - c[..., None, None] * _eye(3, R)) / one_m_c[..., None, None]
-    diag = torch.diagonal(aaT, dim1=-2, dim2=-1)
-    k = diag.detach().argmax(-1)
-    col = torch.gather(aaT, -1, k[..., None, None].expand(*k.shape, 3, 1)).squeeze(-1)
-    dk = torch.gather(diag, -1, k[..., None]).squeeze(-1)
-    dk = torch.where(near_pi & (dk > 0), dk, torch.ones_like(dk))
-    axis = col / dk.sqrt()[..., None]
-    sgn = torch.where((axis * v).sum(-1).detach() < 0, -1.0, 1.0).to(R.dtype)
-    w_pi = (sgn * theta)[..., None] * axis
-    return torch.where(near_pi[..., None], w_pi, w_generic)
-
 
 
 # --- R>0 x SO(n) ------------------------------------------------------------------------------

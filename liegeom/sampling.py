@@ -6,8 +6,8 @@ Three exact routes, each checked against the exact law in the tests:
   columns of ``Q`` multiplied by ``sign(R_ii)``, is Haar on O(n) (Mezzadri 2007); multiplying
   the first column by ``det Q`` maps the ``det = -1`` coset onto SO(n), which preserves Haar.
 - ``"angle"`` (n = 2): the rotation angle is uniform on ``[-π, π)``.
-- ``"quaternion"`` (n = 3): a normalised 4D Gaussian is uniform on S^3, and the double cover
-  S^3 → SO(3) pushes it forward to Haar.
+- ``"quaternion"`` (n = 3): Shoemake's map of three uniforms to a uniform unit quaternion
+  (:func:`haar_so_from_uniforms`), and the double cover S^3 → SO(3) pushes it forward to Haar.
 
 geomstats' ``SpecialOrthogonal(n).random_uniform`` is *not* Haar (its SO(2) angles all have
 ``|θ| > π/2``; see ``tests/liegeom/test_sampling.py``), so liegeom samples its own.
@@ -19,19 +19,10 @@ import math
 
 import torch
 
+from ._so3 import quaternion_to_matrix
+
 __all__ = ["haar_so", "quaternion_to_matrix", "sobol_uniforms", "haar_so_uniforms",
            "haar_so_from_uniforms"]
-
-
-def quaternion_to_matrix(q: torch.Tensor) -> torch.Tensor:
-    """Rotation matrix of unit quaternions ``q = (w, x, y, z)``, shape=[..., 4] -> [..., 3, 3]."""
-    w, x, y, z = q.unbind(-1)
-    rows = [
-        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-    ]
-    return torch.stack([torch.stack(r, -1) for r in rows], -2)
 
 
 def _shape(batch_shape) -> tuple[int, ...]:
@@ -87,8 +78,7 @@ def haar_so(
         c, s = torch.cos(theta), torch.sin(theta)
         return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
     if method == "quaternion" and n == 3:
-        q = torch.randn(*shape, 4, **kw)
-        return quaternion_to_matrix(q / q.norm(dim=-1, keepdim=True))
+        return haar_so_from_uniforms(3, torch.rand(*shape, 3, **kw))
     if method != "qr":
         raise ValueError(
             f"expected method 'auto', 'qr', or 'angle' (n=2) / 'quaternion' (n=3), "
@@ -187,7 +177,7 @@ def haar_so_from_uniforms(n: int, u: torch.Tensor) -> torch.Tensor:
         c, s = torch.cos(theta), torch.sin(theta)
         return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
     if n == 3:
-        return quaternion_to_matrix(_shoemake(u))
+        return quaternion_to_matrix(_shoemake(u), unit=True)
     if n == 4:
         return _left_quaternion(_shoemake(u[..., :3])) @ _right_quaternion(_shoemake(u[..., 3:]))
     return _qr_rotation(torch.special.ndtri(u).reshape(*u.shape[:-1], n, n))
