@@ -1,7 +1,7 @@
 """``fieldsym bms3 [--latex FILE] [--cosmological-constant EXPR]``: derive the BMS3 chain from
 the Bondi ansatz (or, with a cosmological constant, 3D gravity in Bondi gauge with that
 :math:`\\Lambda`), printing each result with its time; ``demo`` writes
-``OUT/fieldsym/bms3.txt`` and ``bms3.tex``."""
+``OUT/fieldsym/bms3.txt``, ``bms3.tex``, ``ads3.txt`` and ``ads3.tex``."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def lambda_steps(lam):
     return steps
 
 
-def _run(latex=None, out=None, cosmological_constant=None):
+def _run(latex=None, out=None, cosmological_constant=None, stem="bms3"):
     t0 = time.perf_counter()
     if cosmological_constant is None:
         from .bms3 import chain
@@ -119,9 +119,9 @@ def _run(latex=None, out=None, cosmological_constant=None):
         print(f"LaTeX written to {latex}")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "bms3.txt").write_text(text)
-        (out / "bms3.tex").write_text(render_latex(steps, total))
-        print(f"wrote {out / 'bms3.txt'} and {out / 'bms3.tex'}")
+        (out / f"{stem}.txt").write_text(text)
+        (out / f"{stem}.tex").write_text(render_latex(steps, total))
+        print(f"wrote {out / f'{stem}.txt'} and {out / f'{stem}.tex'}")
     return 0
 
 
@@ -149,5 +149,10 @@ def register(subparsers):
 
 
 def demo(args):
-    """The fieldsym part of ``make demo``: the whole chain (about 10-30 s on 2 cores)."""
-    return _run(out=Path(args.out) / "fieldsym")
+    """The fieldsym part of ``make demo``: the whole BMS3 chain, then 3D gravity with
+    :math:`\\Lambda = -1/\\ell^2` (``ads3.txt``, ``ads3.tex``); about 15-40 s on 2 cores."""
+    out = Path(args.out) / "fieldsym"
+    status = _run(out=out)
+    if status:
+        return status
+    return _run(out=out, cosmological_constant="-1/ell**2", stem="ads3")

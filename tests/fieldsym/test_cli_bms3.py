@@ -30,6 +30,9 @@ def test_demo_writes_text_and_latex_reports(tmp_path, monkeypatch, capsys):
     txt = (tmp_path / "fieldsym" / "bms3.txt").read_text()
     assert "I+: charge algebra" in txt and "== total" in txt
     assert (tmp_path / "fieldsym" / "bms3.tex").exists()
+    ads = (tmp_path / "fieldsym" / "ads3.txt").read_text()
+    assert "c(Lp,Lp), shift: (3*ell/(2*G), ell/(16*G))" in ads
+    assert (tmp_path / "fieldsym" / "ads3.tex").exists()
 
 
 def test_cosmological_constant_option_derives_two_virasoro_algebras(tmp_path, capsys):
