@@ -544,8 +544,9 @@ class Trainer:
             return True
         key, mode = self.select
         if key not in record:
-            raise KeyError(f"select={self.select!r}: expected key {key!r} in the evaluation "
-                           f"record, got keys {sorted(record)}")
+            raise ValueError(f"select={self.select!r}: expected key {key!r} in the evaluation "
+                             f"record, got keys {sorted(record)} (select=None keeps the final "
+                             "state)")
         value = record[key]
         if not isinstance(value, (int, float)) or math.isnan(value):
             return False
@@ -588,8 +589,8 @@ class Trainer:
             out = self.step(net, batch)
             metrics = dict(out) if isinstance(out, Mapping) else {"loss": out}
             if "loss" not in metrics:
-                raise KeyError(f"expected step(model, batch) to return the loss or a dict with "
-                               f"'loss', got keys {sorted(metrics)}")
+                raise ValueError(f"expected step(model, batch) to return the loss or a dict "
+                                 f"with 'loss', got keys {sorted(metrics)}")
             loss = metrics["loss"]
             if isinstance(loss, Tensor) and loss.requires_grad:
                 (loss * weight if weight != 1 else loss).backward()
