@@ -149,3 +149,41 @@ def test_logm_reports_non_convergence_instead_of_returning_garbage():
         _sqrtm_db(torch.diag(torch.tensor([-2.0, 1.0], dtype=torch.float64)), max_iter=8)
     with pytest.raises(ArithmeticError, match="did not converge"):
         _sqrtm_db(torch.diag(torch.tensor([-1.0, 1.0], dtype=torch.float64)))
+
+
+# --- issue 32, defect 2: divided differences at small eigenvalues --------------------------------
+
+import math  # noqa: E402
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e-3, 1.0, 1e4])
+@pytest.mark.parametrize("name,f", [("log", torch.log), ("sqrt", torch.sqrt),
+                                    ("rsqrt", torch.rsqrt), ("exp", torch.exp),
+                                    ("cube", lambda x: x**3)])
+def test_jacobian_is_daleckii_krein_with_exact_divided_differences(name, f, scale, dtype):
+    """d f(S)[E] = U (K ∘ U^T E U) U^T with K_ij = (f(λ_i) - f(λ_j)) / (λ_i - λ_j) evaluated in
+    float64 on the exact spectrum (gaps far above rounding). Regression: the Jacobian of
+    SPD(2).log at 1e-6 diag(1, 3) had entry 250000 instead of ln 3 / 4e-6 = 274653."""
+    if name == "exp" and scale > 10:
+        pytest.skip("exp of 1e4 overflows")
+    lam = scale * torch.tensor([1.0, 3.0, 3.5], dtype=torch.float64)
+    Q = SO(3).exp(SO(3).hat(torch.tensor([0.4, -0.7, 0.2], dtype=torch.float64)))
+    S = (Q * lam) @ Q.mT
+    fn = {"log": la.spd_log, "sqrt": la.spd_sqrt, "rsqrt": la.spd_invsqrt,
+          "exp": la.spd_exp}.get(name, lambda X: la.sym_funcm(X, f))
+    J = torch.autograd.functional.jacobian(fn, S.to(dtype)).double()
+    fl = f(lam)
+    dd = (fl[:, None] - fl[None, :]) / (lam[:, None] - lam[None, :]).fill_diagonal_(1.0)
+    d1 = torch.autograd.functional.jacobian(lambda x: f(x).sum(), lam)
+    K = torch.where(torch.eye(3, dtype=torch.bool), torch.diag(d1).expand(3, 3), dd)
+    E = torch.eye(9, dtype=torch.float64).reshape(9, 3, 3)
+    E = 0.5 * (E + E.mT)  # the functions act on sym(S)
+    ref = torch.stack([Q @ (K * (Q.mT @ e @ Q)) @ Q.mT for e in E], -1).reshape(3, 3, 3, 3)
+    rel = float((J - ref).abs().max() / ref.abs().max())
+    assert rel < (1e-9 if dtype == torch.float64 else 2e-3), rel
+
+
+def test_spd_log_jacobian_issue_example():
+    S = 1e-6 * torch.diag(torch.tensor([1.0, 3.0], dtype=torch.float64))
+    J = torch.autograd.functional.jacobian(la.spd_log, S)
+    assert float(J[0, 1, 0, 1]) == pytest.approx(math.log(3) / 4e-6, rel=1e-12)
