@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ._pipeline_steps import SurfaceCharges, slice_at
+from ._pipeline_steps import SurfaceCharges, name_of, renamed, slice_at
 from ._solver import Condition, reduce_on_shell, solve_system
 from .asymptotics import linearize
 from .charges import euler_operator_1d, virasoro_cocycle
@@ -77,7 +77,7 @@ def derive_charge_algebra(charges: SurfaceCharges) -> ChargeAlgebra:
     F = space.fields
     p1, ev1 = sym.copies("1")
     p2, ev2 = sym.copies("2")
-    p12 = tuple(sp.Function(f"{q.func.__name__}_12")(*q.args) for q in sym.parameters)
+    p12 = tuple(renamed(q, "12") for q in sym.parameters)
     ev = sym.evolution_of_all(ev1, ev2)
     x1, x2 = sym.vector(*p1), sym.vector(*p2)
     d1, d2 = laws.of(*p1), laws.of(*p2)
@@ -164,12 +164,12 @@ class ModeBasis:
                 given = dict(vals)
                 row = []
                 for q in parameters:
-                    key = q if q in given else q.func.__name__
+                    key = q if q in given else name_of(q)
                     row.append(given.pop(key, sp.S.Zero))
                 if given:
                     raise ValueError(
                         f"family {name}: unknown parameters {list(given)}; the parameters are "
-                        f"{[q.func.__name__ for q in parameters]}"
+                        f"{[name_of(q) for q in parameters]}"
                     )
                 out[name] = tuple(row)
             else:

@@ -207,6 +207,18 @@ def slice_at(expr, time, value, evolution=None):
     return e.xreplace(reps).subs(time, value)
 
 
+def name_of(f) -> str:
+    """The name of an undefined function application or of a symbol."""
+    return f.name if isinstance(f, sp.Symbol) else f.func.__name__
+
+
+def renamed(f, suffix: str):
+    """``F(x) -> F_<suffix>(x)``, ``c -> c_<suffix>``."""
+    if isinstance(f, sp.Symbol):
+        return sp.Symbol(f"{f.name}_{suffix}", **f.assumptions0)
+    return sp.Function(f"{f.func.__name__}_{suffix}")(*f.args)
+
+
 def _sliced(f, time):
     return sp.Function(f.func.__name__)(*[a for a in f.args if a != time])
 
@@ -324,7 +336,7 @@ class AsymptoticSymmetries:
 
     def copies(self, suffix: str):
         """Generic parameters ``<name>_<suffix>`` and their evolution equations."""
-        new = tuple(sp.Function(f"{p.func.__name__}_{suffix}")(*p.args) for p in self.parameters)
+        new = tuple(renamed(p, suffix) for p in self.parameters)
         rep = dict(zip(self.parameters, new))
         ev = {rep[k]: sp.sympify(v).subs(rep) for k, v in self.evolution.items()}
         return new, ev

@@ -17,7 +17,10 @@ equation with the fewest unknowns and tries, for each unknown in it:
 - algebraic (non-linear): it appears underived and :func:`sympy.solve` gives exactly one
   solution that is not manifestly complex.
 
-When no equation admits a move, the equations are *combined*: those linear in the first
+When no equation admits a move, an equation that depends on a variable no unknown depends on
+is *split* into its coefficients as a polynomial in ``x, sin x, cos x`` (independent
+functions once :math:`\sin^2 x + \cos^2 x = 1` is used), the way conditions are split in
+``var``. When that does not apply either, the equations are *combined*: those linear in the first
 ``time`` derivatives :math:`\partial_t F_i` of the unknowns (and free of higher ones) are
 row-reduced (Gauss–Jordan over the rational functions of everything else), which puts the
 coupled system in evolution form :math:`\partial_t F_i = E_i[F]` (Cauchy–Kovalevskaya). Such
@@ -149,6 +152,28 @@ def reduce_on_shell(expr, evolution, time, *, max_rounds: int = 50):
     raise ValueError(f"evolution equations did not remove the {time}-derivatives of {expr}")
 
 
+def _split_in(e, x):
+    """``{monomial: coefficient}`` of ``e`` as a polynomial in ``x, sin x, cos x`` reduced by
+    :math:`\\sin^2 + \\cos^2 = 1` (independent functions of ``x``), or None."""
+    S, C, X = sp.Dummy("S"), sp.Dummy("C"), sp.Dummy("X")
+    flat = sp.together(e.xreplace({sp.sin(x): S, sp.cos(x): C}).subs(x, X))
+    num, den = sp.fraction(flat)
+    if den.has(S, C, X):
+        return None
+    try:
+        poly = sp.Poly(sp.rem(sp.expand(num), C**2 + S**2 - 1, C), S, C, X)
+    except sp.PolynomialError:
+        return None
+    out = {}
+    for mon, c in poly.terms():
+        c = sp.sympify(c)
+        if c.has(x):
+            return None
+        key = sp.Mul(*[b**k for b, k in zip((sp.sin(x), sp.cos(x), x), mon)])
+        out[key] = c / den
+    return out
+
+
 def _unknowns_in(expr, live):
     return [f for f in live if expr.has(f)]
 
@@ -179,6 +204,7 @@ class _Solver:
         self.steps: list[str] = []
         self.extra: list[Condition] = []
         self._new: set = set()
+        self.solved_new: dict = {}  # functions introduced by a move and solved later
 
     # -- substitution and equations ------------------------------------------------------
     def evolution(self):
@@ -188,6 +214,8 @@ class _Solver:
         e = sp.sympify(e)
         if self.solution:
             e = e.subs(self.solution).doit()
+        if self.solved_new and e.has(*self.solved_new):  # extra conditions may hold them
+            e = e.subs(self.solved_new).doit()
         ev = self.evolution()
         return reduce_on_shell(e, ev, self.time) if ev else e
 
@@ -196,6 +224,9 @@ class _Solver:
         self.live.remove(f)
         self.solution = {k: sp.sympify(v).subs(f, sol).doit() for k, v in self.solution.items()}
         self.evolving = {k: sp.sympify(v).subs(f, sol).doit() for k, v in self.evolving.items()}
+        self.solved_new = {k: sp.sympify(v).subs(f, sol).doit() for k, v in self.solved_new.items()}
+        if f not in self.solution:
+            self.solved_new[f] = sol
         for g in sorted(self._new, key=str):
             if g not in self.live and sp.sympify(sol).has(g):
                 self.live.append(g)
@@ -367,7 +398,24 @@ class _Solver:
     # first pass over all equations, then the second: the cheaper moves win
     PASSES = (("algebraic", "integrate", "ode1"), ("ode", "nonlinear"))
 
-    # -- combining equations -------------------------------------------------------------
+    # -- splitting and combining equations ------------------------------------------------
+    def try_split(self, eqs):
+        """Split an equation into its coefficients in a variable no unknown depends on
+        (independent monomials in ``x``, ``sin x``, ``cos x``); True when it added any."""
+        ev = self.evolution()
+        for e, lab in eqs:
+            for x in sorted(e.free_symbols & self.variables, key=str):
+                if any(x in f.args for f in self.live + list(ev)):
+                    continue
+                parts = _split_in(e, x)
+                if parts is None or len(parts) < 2:
+                    continue
+                for k, c in parts.items():
+                    self.extra.append(Condition(c, sp.Dummy("t"), None, f"{lab}[{x}: {k}]"))
+                self.steps.append(f"split {lab} in {x}: {len(parts)} coefficients")
+                return True
+        return False
+
     def try_eliminate(self, eqs):
         """Row-reduce the equations linear in first time derivatives; True when it moved."""
         t = self.time
@@ -511,7 +559,7 @@ def solve_system(
                     )
                 raise ValueError(f"condition {lab} admits no solution: it requires 0 = {e}")
         eqs.sort(key=lambda el: (len(_unknowns_in(el[0], s.live)), sp.count_ops(el[0])))
-        if not _one_move(s, eqs) and not s.try_eliminate(eqs):
+        if not (_one_move(s, eqs) or s.try_split(eqs) or s.try_eliminate(eqs)):
             rest = "; ".join(f"{lab}: {e} = 0" for e, lab in eqs[:4])
             raise ValueError(f"no move solves the remaining equations ({len(eqs)}): {rest}")
     raise ValueError(f"solver did not finish in {max_steps} steps")

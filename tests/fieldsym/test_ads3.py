@@ -234,3 +234,32 @@ def test_a_linearly_dependent_mode_basis_is_rejected(ads):
     basis = ModeBasis({"J": (0, e), "P": (e, 0), "Q": (e, e)}, m)
     with pytest.raises(ValueError, match="not a unique combination"):
         derive_mode_algebra(ads.analysis.algebra, basis)
+
+
+def test_exact_killing_vectors_of_global_ads3_are_so22_and_the_modes_with_m_at_most_1(ads):
+    """Global AdS (M = -1, N = 0): its exact Killing vectors, found by the same solver with
+    every falloff exact, form a 6-dimensional algebra (so(2,2)), and the transformation laws
+    leave it invariant exactly for the Virasoro modes L+-_m with |m| <= 1."""
+    from fieldsym.asymptotic_pipeline import (
+        AsymptoticProblem,
+        derive_solution_space,
+        derive_symmetries,
+    )
+    from fieldsym.asymptotics import Falloffs
+
+    res = ads.analysis
+    g = res.space.metric.subs({M: -1, N: 0})
+    prob = AsymptoticProblem(g, res.coords, (), r, u, cosmological_constant=-1 / ell**2)
+    exact = Falloffs({(a, b): None for a in range(3) for b in range(a, 3)}, r)
+    sym = derive_symmetries(derive_solution_space(prob), exact)
+    assert len(sym.parameters) == 6 and all(isinstance(c, sp.Symbol) for c in sym.parameters)
+    assert all(sp.simplify(e) == 0 for e in Metric(g, res.coords).lie_derivative(sym.xi))
+    m = sp.Symbol("m", integer=True)
+    fam = virasoro_basis(ell, m).resolve(res.symmetries.slice_parameters)
+    for name in ("Lp", "Lm"):
+        a, y = fam[name]
+        laws = res.laws.of(a, y)
+        dm = sp.simplify(slice_at(laws[M], u, 0).subs({Ms: -1, Ns: 0}).doit() / a)
+        assert sp.solve(dm, m) == [-1, 0, 1]
+        dn = slice_at(laws[N], u, 0).subs({Ms: -1, Ns: 0}).doit()
+        assert [sp.simplify(dn.subs(m, q)) for q in (-1, 0, 1)] == [0, 0, 0]

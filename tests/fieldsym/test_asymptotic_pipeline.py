@@ -98,6 +98,14 @@ def test_non_linear_boundary_condition_and_radial_ode():
     assert sp.expand(res.solution[W] - (Nf + r**2 * W2)) == 0
 
 
+def test_an_equation_is_split_in_a_variable_no_unknown_depends_on():
+    """(a(u) - 1) sin x + b(u) cos x + c(u) cos(x)^2 + c(u) sin(x)^2 = 0 for all x."""
+    a, b, c = (sp.Function(n)(u) for n in "abc")
+    e = (a - 1) * sp.sin(x) + b * sp.cos(x) + c * sp.cos(x) ** 2 + c * sp.sin(x) ** 2
+    res = solve_system([Condition(e, x)], [a, b, c], variables=(u, x))
+    assert dict(res.solution) == {a: 1, b: 0, c: 0}
+
+
 def test_reduce_on_shell_removes_every_time_derivative_and_is_idempotent():
     ev = {A: sp.diff(B, x), B: -sp.diff(A, x)}
     e = sp.diff(A, u, 3) * sp.diff(B, u, x) + A
