@@ -3,18 +3,23 @@
 ``haar`` prints the Haar density of a chart derived with sympy from Maurer–Cartan forms (where a
 symbolic parametrization exists for that group, size and chart), the closed form that
 :mod:`liegeom.charts` evaluates, and a table of invariance-law residuals over random ``h`` and
-``z``. ``demo`` writes under ``OUT/liegeom/``: ``sl2_kak_density.png`` (the SL(2) Haar density in
-KAK coordinates, symbolic vs numeric), ``invariance_hist.png`` and ``invariance.md``.
+``z``, and writes the same report to ``OUT/liegeom/haar-<GROUP><N>-<chart>.txt``; its options
+are checked before any work (usage error, exit status 2). ``demo`` writes under
+``OUT/liegeom/``: ``sl2_kak_density.png`` (the SL(2) Haar density in KAK coordinates, symbolic
+vs numeric), ``invariance_hist.png`` and ``invariance.md``.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import time
 from pathlib import Path
 
 import torch
+
+from symkit.cli import UsageError, add_out_option, nonnegative_int, positive_int
 
 from . import symbolic as S
 from .charts import (
@@ -27,7 +32,7 @@ from .charts import (
 )
 from .groups import SL, Affine, GLPlus
 
-__all__ = ["register", "demo", "make_chart", "invariance_table"]
+__all__ = ["register", "demo", "make_chart", "invariance_table", "haar_report", "validate_haar"]
 
 CHARTS = {"polar": PolarChart, "iwasawa": IwasawaChart, "kak": KAKChart, "exp": PolarExpChart}
 
@@ -130,47 +135,74 @@ def _symbolic_text(group, n, chart, latex):
             f"  left Haar density (basis of the algebra): {body}")
 
 
-def run_haar(args) -> int:
-    import sys
+def _matrix_size(text: str) -> int:
+    """``type=`` converter of ``N``: an integer >= 2."""
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected N >= 2, got {text!r}")
+    return value
 
+
+def validate_haar(args) -> None:
+    """Checks the group, size and chart together before any work (a :class:`UsageError`, exit
+    status 2): e.g. the polar chart parametrizes ``g g^T`` by all its entries and needs GL+(n)."""
     try:
-        chart = make_chart(args.group, args.n, args.chart)
+        make_chart(args.group, args.n, args.chart)
     except ValueError as err:
-        print(f"liegeom haar: error: {err}", file=sys.stderr)
-        return 2
-    if args.samples < 1:
-        print(f"liegeom haar: error: expected --samples >= 1, got {args.samples}", file=sys.stderr)
-        return 2
-    print(f"liegeom haar: {chart!r}")
-    text = _symbolic_text(args.group, args.n, args.chart, args.latex)
+        raise UsageError(str(err)) from None
+
+
+def haar_report(group: str, n: int, chart_name: str, *, samples: int = 20, seed: int = 0,
+                latex: bool = False) -> str:
+    """The text ``liegeom haar`` prints and writes: the chart, its Haar density derived with
+    sympy (where a symbolic parametrization exists), the closed form and the invariance table."""
+    chart = make_chart(group, n, chart_name)
+    lines = [f"liegeom haar: {chart!r}"]
+    text = _symbolic_text(group, n, chart_name, latex)
     if text:
-        print("derived with sympy from the Maurer-Cartan form g^-1 dg:")
-        print("  " + text)
+        lines += ["derived with sympy from the Maurer-Cartan form g^-1 dg:", "  " + text]
     else:
-        print(f"(no symbolic parametrization for {args.group}({args.n}) {args.chart}; "
-              "the symbolic checks cover n = 2, SO(3) and SL(3) AN)")
-    print(f"closed form used by liegeom.charts ({type(chart).__name__}):")
-    extra = "  left density x |det A|^-1, right density without it" if args.group == "AFF" else ""
-    print(f"  {CLOSED_FORMS[args.chart]}{extra}")
-    print(f"invariance law over {args.samples} random (h, z), float64:")
-    print(f"  {'law':<40} {'max |residual|':>15} {'median':>10}")
-    for name, mx, med in invariance_table(chart, args.samples, seed=args.seed):
-        print(f"  {name:<40} {mx:>15.2e} {med:>10.2e}")
+        lines.append(f"(no symbolic parametrization for {group}({n}) {chart_name}; "
+                     "the symbolic checks cover n = 2, SO(3) and SL(3) AN)")
+    lines.append(f"closed form used by liegeom.charts ({type(chart).__name__}):")
+    extra = "  left density x |det A|^-1, right density without it" if group == "AFF" else ""
+    lines.append(f"  {CLOSED_FORMS[chart_name]}{extra}")
+    lines.append(f"invariance law over {samples} random (h, z), float64:")
+    lines.append(f"  {'law':<40} {'max |residual|':>15} {'median':>10}")
+    for name, mx, med in invariance_table(chart, samples, seed=seed):
+        lines.append(f"  {name:<40} {mx:>15.2e} {med:>10.2e}")
+    return "\n".join(lines) + "\n"
+
+
+def run_haar(args) -> int:
+    """Prints the report and writes it to ``OUT/liegeom/haar-<GROUP><N>-<chart>.txt``."""
+    report = haar_report(args.group, args.n, args.chart, samples=args.samples, seed=args.seed,
+                         latex=args.latex)
+    print(report, end="")
+    folder = Path(args.out) / "liegeom"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"haar-{args.group}{args.n}-{args.chart}.txt"
+    path.write_text(report)
+    print(f"wrote {path}")
     return 0
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "haar", help="Haar density of a chart: symbolic derivation and invariance table"
+        "haar", help="Haar density of a chart: symbolic derivation and invariance table",
+        description="Derive the Haar density of a chart of GL+(n), SL(n) or R^n x| GL+(n) with "
+        "sympy, show the closed form liegeom evaluates and check the invariance laws on random "
+        "elements; the report goes to stdout and to OUT/liegeom/haar-<GROUP><N>-<chart>.txt.",
     )
     p.add_argument("group", choices=["GL", "SL", "AFF"], type=str.upper,
                    help="GL = GL+(n), SL = SL(n), AFF = R^n x| GL+(n)")
-    p.add_argument("n", type=int, help="matrix size n >= 2")
-    p.add_argument("--chart", choices=sorted(CHARTS), default="iwasawa")
+    p.add_argument("n", type=_matrix_size, help="matrix size n >= 2")
+    p.add_argument("--chart", choices=sorted(CHARTS), default="iwasawa", help="chart of the group")
     p.add_argument("--latex", action="store_true", help="print the derived density as LaTeX")
-    p.add_argument("--samples", type=int, default=20, help="random (h, z) pairs")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=run_haar)
+    p.add_argument("--samples", type=positive_int, default=20, help="random (h, z) pairs")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the random pairs")
+    add_out_option(p, "liegeom")
+    p.set_defaults(func=run_haar, validate=validate_haar)
 
 
 def demo(args) -> int:
