@@ -18,7 +18,8 @@ import time
 
 import torch
 
-from nets.frames import E
+from liegeom import SO
+from nets.frames import OrthogonalFrame
 from nets.gnn import EGNN, NBodyGNN, fa_gnn
 
 
@@ -64,7 +65,7 @@ def main(argv=None) -> None:
               "FA-GNN, input frame only (8 elements)": fa_gnn(64, layerwise=False),
               "GNN backbone alone": NBodyGNN()}
     models = {name: m.to(device) for name, m in models.items()}
-    frame = E(3)
+    frame = OrthogonalFrame(SO(3), reflections=True, translations=True)  # E(3)
     octa = torch.cat([torch.eye(3), -torch.eye(3)]).expand(args.batch, 6, 3).contiguous()
     octa = octa.to(device)
     calls = {name: (lambda m=m: m(x, v, charges=q)) for name, m in models.items()}

@@ -26,9 +26,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .frames import E, FrameAveraging, frame_mean
+from liegeom import SO
 
-__all__ = ["GNN", "EGNN", "NBodyGNN", "LayerwiseFAGNN", "ConstantVelocity", "fa_gnn",
+from .frames import FrameAveraging, OrthogonalFrame, frame_mean
+
+__all__ = ["GNN", "EGNN", "NBodyGNN", "LayerwiseFAGNN", "InputFAGNN", "ConstantVelocity", "fa_gnn",
            "edge_messages", "pair_features", "nbody_edge_attributes", "ORIGINS"]
 
 #: What :class:`LayerwiseFAGNN` adds its averaged decoder output to: the input positions
@@ -135,6 +137,11 @@ class NBodyGNN(nn.Module):
         return x + self.gnn(torch.cat([x, v], -1), nbody_edge_attributes(x, charges))
 
 
+def _euclidean_frame(dim: int, **frame_kw) -> OrthogonalFrame:
+    """E(dim) frames: rotations, reflections and the centroid as translation."""
+    return OrthogonalFrame(SO(dim), reflections=True, translations=True, **frame_kw)
+
+
 class LayerwiseFAGNN(nn.Module):
     r"""FA-GNN with frame averaging in every layer, the design of Puny et al.'s n-body model.
 
@@ -153,7 +160,8 @@ class LayerwiseFAGNN(nn.Module):
     authors' code: the decoder then predicts where each body ends up relative to the centroid).
     Every layer is thereby exactly E(dim)-equivariant, not only the network as a whole, which is
     a much stronger constraint than averaging once over a free backbone (:func:`fa_gnn` with
-    ``layerwise=False``). Frames inherit the tie handling of :class:`~nets.frames.E`.
+    ``layerwise=False``). Frames are E(dim) frames (:class:`~nets.frames.OrthogonalFrame` with
+    reflections and translations) and inherit its tie handling.
 
     By default gradients flow through the frames of the hidden clouds (their eigenvectors), so
     parameter gradients are those of the function computed. ``detach_frames=True`` treats the
@@ -177,7 +185,7 @@ class LayerwiseFAGNN(nn.Module):
             raise ValueError(f"expected layers >= 1, got {layers}")
         self.dim = dim
         self.gnn = GNN(2 * dim, 2, hidden, dim, layers)
-        self.frame = E(dim, **frame_kw)
+        self.frame = _euclidean_frame(dim, **frame_kw)
 
     def _run(self, x, v, charges, hidden: list | None = None) -> torch.Tensor:
         if x.dim() != 3 or x.shape[-1] != self.dim or v.shape != x.shape:
@@ -186,7 +194,8 @@ class LayerwiseFAGNN(nn.Module):
         b, n, d = x.shape
         edge = nbody_edge_attributes(x, charges)
         frames = self.frame.frame(x)
-        xc, vc = self.frame.canonicalize(frames, x, v)
+        xc, vecs, _ = self.frame.canonicalize(frames, x, vectors={"v": v})
+        vc = vecs["v"]
         h = self.gnn.embed(torch.cat([xc, vc], -1))
         layers = len(self.gnn.edge)
         for i in range(layers):
@@ -202,7 +211,7 @@ class LayerwiseFAGNN(nn.Module):
                     frames.data["shift"] = cloud.mean(-2).index_select(0, frames.index)
                 else:
                     frames = self.frame.frame(cloud)
-                (h,) = self.frame.canonicalize(frames, cloud)
+                h = self.frame.canonicalize(frames, cloud)[0]
                 h = h.reshape(h.shape[0], n, -1)
         out = frame_mean(frames, self.frame.act(frames, self.gnn.decode(h), translate=False))
         return (x if self.origin == "positions" else x.mean(-2, keepdim=True)) + out
@@ -241,7 +250,8 @@ def fa_gnn(hidden: int = 60, layers: int = 4, dim: int = 3, *, layerwise: bool =
 
     ``layerwise=True`` (default): :class:`LayerwiseFAGNN`, frames in every layer as in the
     authors' n-body model. ``layerwise=False``: the whole :class:`NBodyGNN` wrapped once in
-    :class:`~nets.frames.FrameAveraging` over E(dim) frames (equivariant positions out).
+    :class:`~nets.frames.FrameAveraging` over E(dim) frames (:class:`InputFAGNN`, equivariant
+    positions out).
     ``origin`` (layerwise only): see :class:`LayerwiseFAGNN`.
     """
     if layerwise:
@@ -249,7 +259,19 @@ def fa_gnn(hidden: int = 60, layers: int = 4, dim: int = 3, *, layerwise: bool =
     check_origin(origin)
     if origin != "positions":
         raise ValueError(f"origin={origin!r} applies to the layerwise FA-GNN only")
-    return FrameAveraging(NBodyGNN(hidden, layers, dim), E(dim, **frame_kw), output="equivariant")
+    return InputFAGNN(NBodyGNN(hidden, layers, dim), _euclidean_frame(dim, **frame_kw))
+
+
+class InputFAGNN(FrameAveraging):
+    """An n-body backbone averaged once over E(dim) frames of the input positions, called as
+    ``model(x, v, charges)``: ``v`` is rotated with the frame (a vector input), ``charges``
+    ``[B, n]`` are repeated (a per-point scalar); equivariant positions out."""
+
+    def __init__(self, backbone: nn.Module, frame: OrthogonalFrame):
+        super().__init__(backbone, frame, output="equivariant")
+
+    def forward(self, x: torch.Tensor, v: torch.Tensor, charges: torch.Tensor) -> torch.Tensor:
+        return super().forward(x, vectors={"v": v}, scalars={"charges": charges})
 
 
 class EGNN(nn.Module):

@@ -1,8 +1,11 @@
 """Frame averaging (Puny et al., ICLR 2022): exact invariance and equivariance for any backbone.
 
-Point clouds: :class:`OrthogonalFrame` (``O(d)``, ``SO(d)``, ``E(d)``, ``SE(d)``) with exact
-handling of tied spectra, and :class:`AffineFrame` (``GLPlus(d)``, ``AffineGLPlus(d)``).
-Graphs: :class:`PermutationFrame`. Wrap a backbone with :class:`FrameAveraging`.
+Frames take liegeom's groups as their argument, so that one name means one group:
+:class:`OrthogonalFrame` (``liegeom.SO(d)``; ``reflections=True`` for O(d),
+``translations=True`` or ``liegeom.Affine(liegeom.SO(d))`` for SE(d) / E(d)) with exact
+handling of tied spectra, and :class:`AffineFrame` (``liegeom.GLPlus(d)``,
+``liegeom.Affine(liegeom.GLPlus(d))``). Graphs: :class:`PermutationFrame`. Wrap a backbone
+with :class:`FrameAveraging`.
 """
 
 from ._core import (
@@ -13,7 +16,7 @@ from ._core import (
     frame_mean,
 )
 from ._permutation import PermutationFrame, node_keys
-from ._point import SE, SO, AffineFrame, AffineGLPlus, E, GLPlus, O, OrthogonalFrame
+from ._point import AffineFrame, OrthogonalFrame
 
 __all__ = [
     "FrameAveraging",
@@ -25,10 +28,4 @@ __all__ = [
     "AffineFrame",
     "PermutationFrame",
     "node_keys",
-    "O",
-    "SO",
-    "E",
-    "SE",
-    "GLPlus",
-    "AffineGLPlus",
 ]

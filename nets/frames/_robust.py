@@ -18,7 +18,7 @@ import itertools
 
 import torch
 
-__all__ = ["robust_frame", "clusters", "haar_orthogonal"]
+__all__ = ["robust_frame", "clusters", "haar_orthogonal", "unique_directions", "unique_orthogonal"]
 
 
 def clusters(values: list[float], rtol: float, scale: float) -> list[list[int]]:
@@ -66,12 +66,54 @@ def _blocks(p, u, ks, rtol, top):
     return out
 
 
-def _unique(vectors: torch.Tensor, tol: float) -> torch.Tensor:
-    """Rows of ``vectors`` [K, D] without near-duplicates (max-abs distance <= tol)."""
-    dist = torch.cdist(vectors, vectors, p=float("inf"))
-    k = torch.arange(vectors.shape[0], device=vectors.device)
-    earlier = k.unsqueeze(0) < k.unsqueeze(1)
-    return vectors[~((dist <= tol) & earlier).any(-1)]
+def _merge(rows: torch.Tensor, tol: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Merge near-duplicate rows of ``rows`` [K, D]: the connected components of the graph
+    "Euclidean distance <= tol", each replaced by the mean of its rows; also returns the
+    component sizes [C]. Euclidean distances do not change when every row is rotated (nor does
+    the component structure when the rows are permuted), so the merged set rotates with the
+    input and does not depend on the order of the points: a max-abs criterion, used before,
+    made the frame size depend on the orientation (issue 33)."""
+    k = rows.shape[0]
+    if k <= 1:
+        return rows, torch.ones(k, dtype=torch.long)
+    close = torch.cdist(rows, rows, compute_mode="donot_use_mm_for_euclid_dist") <= tol
+    if int(close.sum()) == k:  # nothing to merge (the common case)
+        return rows, torch.ones(k, dtype=torch.long)
+    # connected components: every row takes the smallest label among its neighbours until
+    # nothing changes (at most k rounds on a k x k matrix; k is small)
+    labels = torch.arange(k, device=rows.device)
+    while True:
+        new = torch.where(close, labels.unsqueeze(0), k).amin(-1)
+        if torch.equal(new, labels):
+            break
+        labels = new
+    labels = torch.unique(labels, return_inverse=True)[1]
+    count = int(labels.max()) + 1
+    sums = torch.zeros(count, rows.shape[1], dtype=rows.dtype, device=rows.device)
+    sums = sums.index_add(0, labels, rows)
+    sizes = torch.bincount(labels, minlength=count)
+    return sums / sizes.unsqueeze(-1).to(rows.dtype), sizes.cpu()
+
+
+def unique_directions(vectors: torch.Tensor, tol: float) -> torch.Tensor:
+    """Unit rows of ``vectors`` [K, m], near-duplicates (distance <= tol) merged into their
+    normalized mean (see :func:`_merge`)."""
+    merged, _ = _merge(vectors, tol)
+    return merged / merged.norm(dim=-1, keepdim=True)
+
+
+def unique_orthogonal(mats: torch.Tensor, tol: float) -> torch.Tensor:
+    """Orthogonal matrices ``mats`` [K, d, d], near-duplicates (Frobenius distance <= tol)
+    merged into the orthogonal polar factor of their mean, which commutes with rotating every
+    matrix from the left."""
+    d = mats.shape[-1]
+    merged, sizes = _merge(mats.reshape(mats.shape[0], -1), tol)
+    merged = merged.reshape(-1, d, d)
+    several = (sizes > 1).nonzero().squeeze(-1).to(merged.device)
+    if several.numel():
+        u, _, vh = torch.linalg.svd(merged[several])
+        merged = merged.index_copy(0, several, u @ vh)
+    return merged
 
 
 def _gram_schmidt_bases(q: torch.Tensor, rtol: float, limit: int) -> tuple[list, bool]:
@@ -98,7 +140,7 @@ def _gram_schmidt_bases(q: torch.Tensor, rtol: float, limit: int) -> tuple[list,
         if top <= rtol * scale:  # points do not span the block: cannot happen outside null blocks
             raise RuntimeError("Gram-Schmidt frame: the points do not span their block")
         cand = nr >= top * (1 - rtol)
-        for e in _unique(r[cand] / nr[cand].unsqueeze(-1), tol=rtol ** 0.5):
+        for e in unique_directions(r[cand] / nr[cand].unsqueeze(-1), tol=rtol ** 0.5):
             grow(basis + [e])
 
     grow([])
@@ -160,5 +202,5 @@ def robust_frame(p, ks, *, special, rtol, max_size, n_null_samples, generator=No
         sign = torch.ones(rot.shape[0], d, dtype=rot.dtype, device=rot.device)
         sign[:, flip_col] = flip
         rot = rot * sign.unsqueeze(-2)
-    rot = _unique(rot.reshape(rot.shape[0], -1), tol=rtol ** 0.5).reshape(-1, d, d)
+    rot = unique_orthogonal(rot, tol=rtol ** 0.5)
     return rot, exact, "; ".join(reasons)

@@ -12,6 +12,7 @@ import math
 import pytest
 import torch
 
+from liegeom import SO
 from liegeom.decompositions import iwasawa, kak, polar
 from liegeom.testing import assert_equivariant
 from nets.data.nbody import NBodyParams, simulate
@@ -24,7 +25,7 @@ from nets.ep import (
     free_state,
 )
 from nets.ep.homeostasis import homeostasis_loss
-from nets.frames import SE, FrameAveraging
+from nets.frames import FrameAveraging, OrthogonalFrame
 from nets.gnn import fa_gnn
 
 pytestmark = pytest.mark.gpu
@@ -55,8 +56,9 @@ def test_frame_averaging_is_exact_and_matches_the_cpu():
     torch.manual_seed(0)
     backbone = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(21, 16), torch.nn.Tanh(),
                                    torch.nn.Linear(16, 2)).to(F64)
-    fa_cpu = FrameAveraging(backbone, SE(3))
-    fa_gpu = FrameAveraging(copy.deepcopy(backbone).to(CUDA), SE(3))
+    fa_cpu = FrameAveraging(backbone, OrthogonalFrame(SO(3), translations=True))
+    fa_gpu = FrameAveraging(copy.deepcopy(backbone).to(CUDA),
+                            OrthogonalFrame(SO(3), translations=True))
     with torch.no_grad():
         torch.testing.assert_close(fa_gpu(x.to(CUDA)).cpu(), fa_cpu(x), rtol=1e-10, atol=1e-12)
         act = lambda g, y: y @ g[0].transpose(-1, -2) + g[1].unsqueeze(-2)

@@ -10,24 +10,39 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import liegeom
 from liegeom.decompositions import polar
 from liegeom.testing import assert_equivariant, equivariance_error
 from liegeom.testing.strategies import rotations
 from nets.frames import (
-    SE,
-    SO,
-    AffineGLPlus,
-    E,
+    AffineFrame,
     FrameAveraging,
     FrameDegeneracyError,
     FrameDegeneracyWarning,
-    GLPlus,
-    O,
+    OrthogonalFrame,
     PermutationFrame,
 )
 
 FIXTURE_OK = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=10)
-GROUPS = {"O": O, "SO": SO, "E": E, "SE": SE}
+_OPTIONS = {"O": {"reflections": True}, "SO": {}, "E": {"reflections": True, "translations": True},
+            "SE": {"translations": True}}
+
+
+def _frame(name):
+    """The orthogonal frame of a group named like O, SO, E, SE, built on liegeom.SO(d)."""
+    return lambda d, **kw: OrthogonalFrame(liegeom.SO(d), **_OPTIONS[name], **kw)
+
+
+GROUPS = {name: _frame(name) for name in _OPTIONS}
+O, SO, E, SE = (GROUPS[k] for k in ("O", "SO", "E", "SE"))
+
+
+def AffineGLPlus(d):  # noqa: N802 - the group's name
+    return AffineFrame(liegeom.Affine(liegeom.GLPlus(d)))
+
+
+def GLPlus(d):  # noqa: N802
+    return AffineFrame(liegeom.GLPlus(d))
 TOL = {torch.float64: 1e-10, torch.float32: 2e-4}
 
 
@@ -130,8 +145,8 @@ def test_vector_inputs_and_outputs(d, seed):
 
     fa = FrameAveraging(Net(), E(d), output="equivariant", translate_output=False)
     s = torch.rand(3, generator=gen, dtype=torch.float64)
-    lhs = fa(x @ q.transpose(-1, -2) + t, v @ q.transpose(-1, -2), scale=s)
-    rhs = fa(x, v, scale=s) @ q.transpose(-1, -2)
+    lhs = fa(x @ q.transpose(-1, -2) + t, vectors={"v": v @ q.transpose(-1, -2)}, scale=s)
+    rhs = fa(x, vectors={"v": v}, scale=s) @ q.transpose(-1, -2)
     torch.testing.assert_close(lhs, rhs, rtol=0, atol=1e-12)
 
 
@@ -309,7 +324,7 @@ def test_affine_frame_elements_and_degenerate_input(generator):
     cov = centered.transpose(-1, -2) @ centered / 7
     torch.testing.assert_close(p @ p, cov.index_select(0, frames.index))
     torch.testing.assert_close(torch.linalg.det(r), torch.ones(len(r), dtype=torch.float64))
-    (canon,) = AffineGLPlus(3).canonicalize(frames, x)
+    canon = AffineGLPlus(3).canonicalize(frames, x)[0]
     torch.testing.assert_close(canon.transpose(-1, -2) @ canon / 7, eye)
     flat = x.clone()
     flat[2, :, 2] = 0.0
@@ -342,20 +357,18 @@ def test_permutation_frames_invariance_and_equivariance(seed, n):
     torch.manual_seed(0)
     net = torch.nn.Linear(n * n + 2 * n, n, dtype=torch.float64)
 
-    def backbone(a, f):
-        return net(torch.cat([a.flatten(1), f.flatten(1)], -1))
-
     class Wrap(torch.nn.Module):
         def forward(self, a, f):
-            return backbone(a, f)
+            return net(torch.cat([a.flatten(1), f.flatten(1)], -1))
 
     inv = FrameAveraging(Wrap(), PermutationFrame(), output="invariant")
     eqv = FrameAveraging(Wrap(), PermutationFrame(), output="equivariant")
+    padj, pfeats = _permute_graph(perm, (adj, feats))
     with torch.no_grad():
-        y0, y1 = inv(adj, feats), inv(*_permute_graph(perm, (adj, feats)))
+        y0, y1 = inv(adj, scalars={"f": feats}), inv(padj, scalars={"f": pfeats})
         torch.testing.assert_close(y1, y0, rtol=0, atol=1e-12)
-        z0 = eqv(adj, feats).unsqueeze(-1)
-        z1 = eqv(*_permute_graph(perm, (adj, feats))).unsqueeze(-1)
+        z0 = eqv(adj, scalars={"f": feats}).unsqueeze(-1)
+        z1 = eqv(padj, scalars={"f": pfeats}).unsqueeze(-1)
         torch.testing.assert_close(z1, torch.gather(z0, 1, perm.unsqueeze(-1)), rtol=0, atol=1e-12)
 
 
@@ -381,12 +394,16 @@ def test_batch_shapes_and_bad_input():
     fa = FrameAveraging(mlp(15, 4, torch.float64), E(3))
     assert fa(x).shape == (2, 3, 4)
     assert fa(x[:1, :1]).shape == (1, 1, 4)
-    with pytest.raises(ValueError, match=r"\[\*batch, n, 2\]"):
+    with pytest.raises(ValueError, match=r"of shape \[\*batch, n, 2\], got \[2, 3, 5, 3\]"):
         FrameAveraging(mlp(15, 4, torch.float64), E(2))(x)
     with pytest.raises(ValueError, match="invariant"):
         FrameAveraging(mlp(15, 4, torch.float64), E(3), output="covariant")
     with pytest.raises(TypeError, match="frame object"):
         FrameAveraging(mlp(15, 4, torch.float64), "E(3)")
+    with pytest.raises(TypeError, match="liegeom.SO"):
+        OrthogonalFrame(liegeom.GLPlus(3))
+    with pytest.raises(TypeError, match="liegeom.GLPlus"):
+        AffineFrame(liegeom.SL(3))
 
 
 def test_gradients_are_finite_at_degenerate_inputs():
