@@ -3,7 +3,7 @@
 from symkit import __version__ as __version__  # defined once, in symkit
 
 from . import linalg, testing
-from ._checks import GroupMembershipError, check_shape
+from ._checks import GroupMembershipError, check_shape, set_validation, validation_enabled
 from .chart_distributions import (
     ChartDistribution,
     Normal,
@@ -40,7 +40,8 @@ from .measures import default_proposal, integrate, modular_function
 from .sampling import haar_so
 
 __all__ = ["linalg", "testing"]
-__all__ += ["GroupMembershipError", "check_shape", "MatrixGroup", "GLPlus", "SL", "SO", "SPD"]
+__all__ += ["GroupMembershipError", "check_shape", "set_validation", "validation_enabled"]
+__all__ += ["MatrixGroup", "GLPlus", "SL", "SO", "SPD"]
 __all__ += ["RotationScaling", "A", "N", "Affine", "act_image", "haar_so"]
 __all__ += ["polar", "polar_inverse", "iwasawa", "iwasawa_inverse", "kak", "kak_inverse"]
 __all__ += ["PolarExpChart", "PolarChart", "IwasawaChart", "KAKChart", "RotationScalingChart"]

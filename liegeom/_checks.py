@@ -6,11 +6,77 @@ expected, what came, and, for batches, the first offending batch index.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Sequence
 
 import torch
 
-__all__ = ["GroupMembershipError", "check_shape", "check_finite", "first_index", "check_tensor"]
+__all__ = ["GroupMembershipError", "check_shape", "check_finite", "first_index", "check_tensor",
+           "set_validation", "validation_enabled"]
+
+_VALIDATE = contextvars.ContextVar("liegeom_validate", default=True)
+
+
+class set_validation:
+    r"""Turn liegeom's membership validation on (the default) or off.
+
+    Every function that reads group elements (``log``, ``inverse``, the affine ``act``, chart
+    ``to_coords``, distribution ``log_prob``, the decompositions) checks by default that they
+    belong to the group and raises :class:`GroupMembershipError` naming the first bad batch
+    index, as ``torch.distributions`` does with ``validate_args``. The checks cost a few
+    elementwise passes and a synchronisation; turn them off in hot loops whose inputs are known
+    to be members. Works as a function (sets the value for the current thread or task) and as a
+    context manager (restores the previous value on exit), like ``torch.set_grad_enabled``.
+
+    Validation is skipped, whatever this switch says, inside ``torch.func.vmap`` and while
+    ``torch.compile`` traces (their tensors have no values to branch on); validate the inputs
+    before entering those transforms.
+
+    Examples
+    --------
+    >>> import torch, liegeom
+    >>> with liegeom.set_validation(False):
+    ...     X = liegeom.SO(3).log(2 * torch.eye(3, dtype=torch.float64))  # not checked
+    >>> liegeom.validation_enabled()
+    True
+    """
+
+    def __init__(self, enabled: bool):
+        if not isinstance(enabled, bool):
+            raise TypeError(f"expected set_validation(True or False), got {enabled!r}")
+        self._token = _VALIDATE.set(enabled)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _VALIDATE.reset(self._token)
+        return False
+
+
+def validation_enabled() -> bool:
+    """Whether membership validation is on (see :class:`set_validation`)."""
+    return _VALIDATE.get()
+
+
+def should_validate(x: torch.Tensor) -> bool:
+    """Validation is on and ``x`` has values: not a vmap-batched tensor, not being traced."""
+    if torch.compiler.is_compiling():  # first: dynamo cannot trace ContextVar.get
+        return False
+    if not _VALIDATE.get():
+        return False
+    is_batched = getattr(torch._C._functorch, "is_batchedtensor", None)
+    return not (is_batched is not None and _any_batched(x, is_batched))
+
+
+def _any_batched(x: torch.Tensor, is_batched) -> bool:
+    # a tensor wrapped by grad() around vmap() is batched one level down
+    while True:
+        if is_batched(x):
+            return True
+        if not torch._C._functorch.is_functorch_wrapped_tensor(x):
+            return False
+        x = torch._C._functorch.get_unwrapped(x)
 
 
 class GroupMembershipError(ValueError):

@@ -81,7 +81,10 @@ def _eps(dtype: torch.dtype) -> float:
 
 
 def _tracks_derivative(x: torch.Tensor) -> bool:
-    """Whether any autograd mode (reverse, forward, torch.func) follows ``x``."""
+    """Whether any autograd mode (reverse, forward, torch.func) follows ``x``; ``True`` while
+    ``torch.compile`` traces (the differentiable route is the branch-free one)."""
+    if torch.compiler.is_compiling():
+        return True
     if x.requires_grad:
         return True
     if torch.autograd.forward_ad.unpack_dual(x).tangent is not None:

@@ -223,9 +223,8 @@ class Chart:
         return z
 
     def _g(self, g: torch.Tensor) -> torch.Tensor:
-        s = self.group.size
-        check_shape(g, ["...", s, s], f"element of {self.group.name}")
-        return g
+        """``g`` after the shape and (unless turned off) membership checks."""
+        return self.group._valid(g)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.group!r})"

@@ -15,7 +15,8 @@ kak        ``g = K_1 A K_2``           SVD with determinant signs fixed: ``K_1, 
 =========  ==========================  =====================================================
 
 All three require ``det g > 0`` (the factors then lie in the connected groups) and raise
-:class:`~liegeom._checks.GroupMembershipError` naming the batch index otherwise. ``A`` is
+:class:`~liegeom._checks.GroupMembershipError` naming the batch index otherwise (unless
+validation is off, :class:`~liegeom.set_validation`). ``A`` is
 returned as a full diagonal matrix ``[..., n, n]``.
 
 Derivatives. Polar and Iwasawa are smooth (real-analytic) on all of GL+(n), and their
@@ -50,7 +51,7 @@ __all__ = [
 
 def _check(g: torch.Tensor, what: str) -> int:
     n = check_shape(g, ["...", "n", "n"], f"matrix to decompose ({what})")["n"]
-    GLPlus(n).check(g.detach())
+    GLPlus(n)._valid(g)
     return n
 
 

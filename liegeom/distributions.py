@@ -42,7 +42,6 @@ import math
 import torch
 
 from . import _linalg as la
-from ._checks import check_shape
 from .charts import (
     IwasawaChart,
     PolarExpChart,
@@ -82,9 +81,7 @@ class _Distribution:
         return g.to(dtype)
 
     def _check(self, g):
-        s = self.group.size
-        check_shape(g, ["...", s, s], f"element of {self.group.name}")
-        return g
+        return self.group._valid(g)
 
 
 def _scale_vector(scale, m: int, owner: str):

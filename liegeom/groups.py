@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from . import _linalg as la
-from ._checks import GroupMembershipError, check_finite, check_shape, first_index
+from ._checks import GroupMembershipError, check_finite, check_shape, first_index, should_validate
 from ._so3 import so3_exp, so3_log
 from .sampling import _shape, haar_so
 
@@ -147,7 +147,11 @@ class MatrixGroup:
         return g @ h
 
     def inverse(self, g: torch.Tensor) -> torch.Tensor:
-        """Group inverse, shape=[..., size, size]."""
+        """Group inverse, shape=[..., size, size] (membership validated, see
+        :class:`~liegeom.set_validation`)."""
+        return self._inverse(self._valid(g))
+
+    def _inverse(self, g: torch.Tensor) -> torch.Tensor:
         return la.inv(g)
 
     def exp(self, X: torch.Tensor) -> torch.Tensor:
@@ -160,11 +164,24 @@ class MatrixGroup:
         Raises
         ------
         GroupMembershipError
-            Where ``g`` has an eigenvalue on the closed negative real axis (no real principal
-            logarithm; e.g. SL(2) elements with trace <= -2).
+            Where ``g`` is not in the group, or has an eigenvalue on the closed negative real
+            axis (no real principal logarithm; e.g. SL(2) elements with trace <= -2), unless
+            validation is off (:class:`~liegeom.set_validation`).
         """
-        _check_principal_log(g, self.name)
+        return self._log(self._valid(g))
+
+    def _log(self, g: torch.Tensor) -> torch.Tensor:
+        if should_validate(g):
+            _check_principal_log(g, self.name)
         return la.logm(g)
+
+    def _valid(self, g: torch.Tensor) -> torch.Tensor:
+        """``g`` after the shape check and, if validation is on, the membership check."""
+        s = self.size
+        check_shape(g, ["...", s, s], f"element of {self.name}")
+        if should_validate(g):
+            self.check(g.detach())
+        return g
 
     # --- membership -------------------------------------------------------------------------
 
@@ -470,8 +487,8 @@ class SL(GLPlus):
         allow = self.n * (atol + 10 * torch.finfo(g.dtype).eps * hadamard)
         yield ("det = 1", lambda idx: f"det = {_fmt(d[idx])}", (d - 1).abs() <= allow)
 
-    def log(self, g):
-        X = super().log(g)
+    def _log(self, g):
+        X = super()._log(g)
         return X - torch.diagonal(X, dim1=-2, dim2=-1).mean(-1)[..., None, None] * _eye(self.n, X)
 
     def projection(self, M):
@@ -589,7 +606,7 @@ class SO(MatrixGroup):
         yield ("R^T R = I", lambda idx: f"max |R^T R - I| = {_fmt(err[idx])}", err <= atol)
         yield _det_condition(g, "det = +1")
 
-    def inverse(self, g):
+    def _inverse(self, g):
         return g.mT
 
     def exp(self, X):
@@ -602,7 +619,7 @@ class SO(MatrixGroup):
             return so3_exp(_skew3_coords(X))
         return torch.linalg.matrix_exp(la.skew(X))
 
-    def log(self, g):
+    def _log(self, g):
         n = self.n
         if n == 2:
             t = torch.atan2(g[..., 1, 0] - g[..., 0, 1], g[..., 0, 0] + g[..., 1, 1])
@@ -610,7 +627,8 @@ class SO(MatrixGroup):
             return torch.stack([torch.stack([z, -t], -1), torch.stack([t, z], -1)], -2)
         if n == 3:
             return _hat3(so3_log(g))
-        _check_principal_log(g, self.name)
+        if should_validate(g):
+            _check_principal_log(g, self.name)
         return la.skew(la.logm(g))
 
     def projection(self, M):
@@ -686,7 +704,7 @@ class RotationScaling(MatrixGroup):
                err <= atol)
         yield _det_condition(g)
 
-    def inverse(self, g):
+    def _inverse(self, g):
         s2 = (g * g).flatten(-2).sum(-1) / self.n
         return g.mT / s2[..., None, None]
 
@@ -694,9 +712,9 @@ class RotationScaling(MatrixGroup):
         t = torch.diagonal(X, dim1=-2, dim2=-1).mean(-1)
         return t.exp()[..., None, None] * SO(self.n).exp(la.skew(X))
 
-    def log(self, g):
+    def _log(self, g):
         s = self.scale(g)
-        W = SO(self.n).log(g / s[..., None, None])
+        W = SO(self.n)._log(g / s[..., None, None])
         return W + s.log()[..., None, None] * _eye(self.n, g)
 
     def projection(self, M):
@@ -764,13 +782,13 @@ class SPD(MatrixGroup):
         """Log-Euclidean product ``exp(log g + log h)``."""
         return la.spd_exp(la.spd_log(g) + la.spd_log(h))
 
-    def inverse(self, g):
+    def _inverse(self, g):
         return la.sym(la.inv(g))
 
     def exp(self, X):
         return la.spd_exp(X)
 
-    def log(self, g):
+    def _log(self, g):
         return la.spd_log(g)
 
     def projection(self, M):
@@ -817,13 +835,13 @@ class A(MatrixGroup):
         yield ("positive diagonal", lambda idx: f"smallest diagonal entry {_fmt(dmin[idx])}",
                dmin > 0)
 
-    def inverse(self, g):
+    def _inverse(self, g):
         return torch.diag_embed(1 / torch.diagonal(g, dim1=-2, dim2=-1))
 
     def exp(self, X):
         return torch.diag_embed(torch.diagonal(X, dim1=-2, dim2=-1).exp())
 
-    def log(self, g):
+    def _log(self, g):
         return torch.diag_embed(torch.diagonal(g, dim1=-2, dim2=-1).log())
 
     def projection(self, M):
@@ -867,7 +885,7 @@ class N(MatrixGroup):
             out = out + term
         return out
 
-    def log(self, g):
+    def _log(self, g):
         E = torch.triu(g, 1)
         out, term = torch.zeros_like(E), _eye(self.n, E).expand_as(E)
         for k in range(1, self.n):
@@ -875,7 +893,7 @@ class N(MatrixGroup):
             out = out + (-1) ** (k + 1) * term / k
         return out
 
-    def inverse(self, g):
+    def _inverse(self, g):
         return torch.linalg.solve_triangular(g, _eye(self.n, g).expand_as(g), upper=True,
                                              unitriangular=True)
 
@@ -948,17 +966,17 @@ class Affine(MatrixGroup):
         for expected, measured, ok in self.H._conditions(g[..., :-1, :-1], atol):
             yield (f"{expected} for the linear part", measured, ok)
 
-    def inverse(self, g):
+    def _inverse(self, g):
         x, A_ = self.split(g)
-        Ai = self.H.inverse(A_)
+        Ai = self.H._inverse(A_)
         return self.join(-(Ai @ x[..., None])[..., 0], Ai)
 
     def exp(self, X):
         return torch.linalg.matrix_exp(X)
 
-    def log(self, g):
+    def _log(self, g):
         x, A_ = self.split(g)
-        L = self.H.log(A_)
+        L = self.H._log(A_)
         n = self.n
         Z = torch.zeros(*L.shape[:-2], 2 * n, 2 * n, dtype=L.dtype, device=L.device)
         Z[..., :n, :n] = L
@@ -974,7 +992,8 @@ class Affine(MatrixGroup):
         return self.join(x, self.H.projection(A_))
 
     def act(self, g, p):
-        x, A_ = self.split(g)
+        """``A p + x`` for ``g = (x, A)`` (membership validated, last row included)."""
+        x, A_ = self.split(self._valid(g))
         return (A_ @ p[..., None])[..., 0] + x
 
     @property
