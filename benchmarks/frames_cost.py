@@ -3,9 +3,11 @@
 The models run interleaved on the same inputs (charged 5-body, batch 100, 4 layers, float32,
 one torch thread; hidden 60 for the layerwise FA-GNN, 64 otherwise); the table reports medians
 and the ratios to EGNN. Also times the frame itself (PCA + signs for E(3)) and the robust slow
-path on a tied spectrum.
+path on a tied spectrum. With ``--compile``, the two FA-GNNs and EGNN also run compiled
+(``torch.compile(fullgraph=True)``, inductor; compile time reported separately) in the same
+interleaved loop.
 
-Usage: python benchmarks/frames_cost.py [--repeats 30] [--batch 100] [--device cuda]
+Usage: python benchmarks/frames_cost.py [--repeats 30] [--batch 100] [--device cuda] [--compile]
 (on a GPU each timing ends with a synchronize, so it is the time until the result is there)
 """
 
@@ -53,6 +55,8 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    ap.add_argument("--compile", action="store_true",
+                    help="also time torch.compile(fullgraph=True) versions (inductor)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     device = torch.device(args.device)
@@ -69,6 +73,16 @@ def main(argv=None) -> None:
     octa = torch.cat([torch.eye(3), -torch.eye(3)]).expand(args.batch, 6, 3).contiguous()
     octa = octa.to(device)
     calls = {name: (lambda m=m: m(x, v, charges=q)) for name, m in models.items()}
+    if args.compile:
+        for name in ("EGNN", "FA-GNN, frames in every layer (8 elements)",
+                     "FA-GNN, input frame only (8 elements)"):
+            compiled = torch.compile(models[name], fullgraph=True)
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                compiled(x, v, charges=q)
+            sync()
+            print(f"compiled {name}: {time.perf_counter() - t0:.0f} s to compile", flush=True)
+            calls[f"{name}, compiled"] = lambda m=compiled: m(x, v, charges=q)
     calls["E(3) frame only (generic)"] = lambda: frame.frame(x)
     calls["E(3) frame only (octahedra, slow path)"] = lambda: frame.frame(octa)
     steps = {}
@@ -91,11 +105,11 @@ def main(argv=None) -> None:
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU, 1 thread"
     print(f"time per batch of {args.batch} (median of {args.repeats}, {where}); ratios to the "
           f"EGNN forward")
-    print(f"| {'model':44s} | ms / batch | ratio to EGNN |")
-    print(f"|{'-' * 46}|------------|---------------|")
+    print(f"| {'model':54s} | ms / batch | ratio to EGNN |")
+    print(f"|{'-' * 56}|------------|---------------|")
     for name, ts in times.items():
         med = statistics.median(ts)
-        print(f"| {name:44s} | {1e3 * med:10.2f} | {med / ref:13.2f} |")
+        print(f"| {name:54s} | {1e3 * med:10.2f} | {med / ref:13.2f} |")
 
 
 if __name__ == "__main__":

@@ -225,7 +225,10 @@ class FrameAveraging(nn.Module):
     ``torch.compile(fullgraph=True)`` traces the whole forward pass of point frames: the
     generic path has static shapes, and the slow path for tied spectra (symmetric clouds) and
     the checks of the input values run in one opaque operator whose output size is dynamic, so
-    symmetric inputs neither break the graph nor trigger recompilation.
+    symmetric inputs neither break the graph nor trigger recompilation. (Without
+    ``fullgraph``, dynamo breaks the graph at that operator and compiles a bounded number of
+    pieces. :class:`~nets.frames.PermutationFrame` is Python code per graph and does not
+    compile into one graph.)
 
     Examples
     --------
