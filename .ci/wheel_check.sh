@@ -13,6 +13,8 @@ PY=${PY:-.venv/bin/python}
 TORCH_PIN=${TORCH_PIN:-torch==2.13.0}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+# pip, quiet, without this machine's notes about local index folders that lack a package
+pipq() { "$@" 2> >(grep -v "^WARNING: Location 'file:" >&2); }
 
 echo "== build: wheel and sdist =="
 "$PY" -m build --outdir "$WORK/dist" . > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
@@ -23,8 +25,8 @@ echo "built $(basename "$WHEEL") and $(basename "$SDIST")"
 
 echo "== fresh environment, every extra =="
 python3 -m venv "$WORK/all"
-"$WORK/all/bin/pip" install -q "$TORCH_PIN"
-"$WORK/all/bin/pip" install -q "$WHEEL[all]"
+pipq "$WORK/all/bin/pip" install -q "$TORCH_PIN"
+pipq "$WORK/all/bin/pip" install -q "$WHEEL[all]"
 cd "$WORK"
 for cmd in liegeom fieldsym nets; do
   "$WORK/all/bin/$cmd" --help > "$WORK/$cmd.help"
@@ -36,7 +38,7 @@ grep -q "$WORK/all/" "$WORK/import.txt" || { echo "imported from outside the fre
 
 echo "== fresh environment, the wheel alone (fieldsym without torch) =="
 python3 -m venv "$WORK/core"
-"$WORK/core/bin/pip" install -q "$WHEEL"
+pipq "$WORK/core/bin/pip" install -q "$WHEEL"
 if "$WORK/core/bin/python" -c "import torch" 2>/dev/null; then
   echo "torch is importable in the core install"; exit 1
 fi

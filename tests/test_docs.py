@@ -30,3 +30,18 @@ def test_every_example_has_a_tutorial_page_that_includes_it():
         assert f"../../examples/{script.name}" in page.read_text(encoding="utf-8"), page
         index = (ROOT / "docs" / "tutorials" / "index.md").read_text(encoding="utf-8")
         assert re.search(rf"^{script.stem}$", index, flags=re.M), f"{page.name} not in the index"
+
+
+def test_results_pages_carry_the_numbers_of_their_records():
+    """A results page that copies a table from ``benchmarks/results/`` holds every number of
+    the record as it is now (a rerun of the benchmark that changes a number fails this test
+    until the page is updated)."""
+    pages = {"so3-vs-peers.md": "so3_vs_peers.md"}
+    for page, record in pages.items():
+        source = ROOT / "benchmarks" / "results" / record
+        if not source.exists():  # the record is not in this tree (yet)
+            continue
+        numbers = set(re.findall(r"\d+\.\d+(?:e[+-]\d+)?", source.read_text(encoding="utf-8")))
+        text = (ROOT / "docs" / "results" / page).read_text(encoding="utf-8")
+        missing = sorted(n for n in numbers if n not in text)
+        assert not missing, f"docs/results/{page} lacks {missing} from {record}"
