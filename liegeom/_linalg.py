@@ -17,8 +17,9 @@ by :math:`f'` at the midpoint where the gap is below :math:`\epsilon^{1/3}` of t
 which ``f`` varies, ``max(|λ|, |f/f'|)`` (relative, never absolute; double-where, so neither
 branch produces NaN). First derivatives are therefore exact and
 finite everywhere, including at repeated eigenvalues; reverse mode, forward mode and
-``torch.func`` transforms all see them. Second derivatives of these maps are *not* provided
-(the linear term's coefficients are constants).
+``torch.func`` transforms all see them. Second derivatives of these maps are not implemented
+and raise ``NotImplementedError`` (:func:`first_order_only`) instead of returning the zero
+that the constant coefficients would give.
 
 Closed forms: symmetric 2x2 and 3x3 eigen-decompositions (:func:`sym_eigh` picks them for
 ``n <= 3``; ``method="lapack"`` forces ``torch.linalg.eigh``). The 3x3 kernel uses the
@@ -91,6 +92,74 @@ def _tracks_derivative(x: torch.Tensor) -> bool:
         return True
     is_wrapped = getattr(torch._C._functorch, "is_functorch_wrapped_tensor", None)
     return bool(is_wrapped(x)) if is_wrapped is not None else True
+
+
+_SECOND_ORDER_MESSAGE = (
+    "liegeom: second derivatives of the spectral maps (linalg.sym_eigh, sym_funcm, spd_sqrt, "
+    "spd_invsqrt, spd_exp, spd_log, svd; polar for n >= 3, kak and SL(n).projection, which use "
+    "them) are not implemented; their first derivatives are exact. Routes with exact higher "
+    "derivatives: linalg.logm, polar for n = 2, iwasawa, SO(2)/SO(3) exp and log."
+)
+
+
+class _NoSecondDerivative(torch.autograd.Function):
+    """Identity whose derivative raises: marks a first derivative that must not be
+    differentiated again."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(g, anchor):
+        return g.clone()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        pass
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError(_SECOND_ORDER_MESSAGE)
+
+    @staticmethod
+    def jvp(ctx, tangent, anchor_tangent):
+        raise NotImplementedError(_SECOND_ORDER_MESSAGE)
+
+
+class _FirstOrderOnly(torch.autograd.Function):
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x):
+        return x.clone()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        # x anchors the result to the graph, so that differentiating it again reaches the
+        # raising node even when grad itself does not depend on the input
+        return _NoSecondDerivative.apply(grad, x)
+
+    @staticmethod
+    def jvp(ctx, tangent):
+        return _NoSecondDerivative.apply(tangent, tangent)
+
+
+def first_order_only(x: torch.Tensor) -> torch.Tensor:
+    """``x`` unchanged; its first derivatives pass, differentiating them again raises.
+
+    The spectral maps attach their exact first derivative as a linear term in ``S - S0`` with
+    constant (detached) coefficients; a second derivative through that term would silently be
+    zero. This marker turns it into a clear ``NotImplementedError`` instead (reverse over
+    reverse, forward over reverse; forward over forward fails inside ``torch.func`` with its
+    own error).
+    """
+    if not _tracks_derivative(x):
+        return x
+    return _FirstOrderOnly.apply(x)
 
 
 def _safe_recip(x: torch.Tensor, tiny: torch.Tensor | float) -> torch.Tensor:
@@ -248,7 +317,7 @@ def sym_eigh(S: torch.Tensor, *, method: str = "auto") -> tuple[torch.Tensor, to
     S = sym(S)
     S0 = S.detach()
     L0, U0 = _eigh_detached(S0, method)
-    M = U0.mT @ (S - S0) @ U0
+    M = U0.mT @ first_order_only(S - S0) @ U0
     gap = L0[..., None, :] - L0[..., :, None]  # gap_ij = λ_j - λ_i
     scale = L0.abs().amax(-1, keepdim=True)[..., None].clamp_min(torch.finfo(S.dtype).tiny)
     F = _safe_recip(gap, 100 * _eps(S.dtype) * scale)
@@ -550,7 +619,7 @@ def sym_funcm(
         return sym((U0 * f(L0)[..., None, :]) @ U0.mT)
     fL, K = _divided_differences(L0, f, df)
     out = (U0 * fL[..., None, :]) @ U0.mT
-    M = U0.mT @ (S - S0) @ U0
+    M = U0.mT @ first_order_only(S - S0) @ U0
     return sym(out + U0 @ (K * M) @ U0.mT)
 
 
@@ -641,7 +710,7 @@ def svd(g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     g0 = g.detach()
     U0, s0, Vh0 = torch.linalg.svd(g0)
     V0 = Vh0.mT
-    P = U0.mT @ (g - g0) @ V0
+    P = U0.mT @ first_order_only(g - g0) @ V0
     scale = s0.amax(-1, keepdim=True)[..., None].clamp_min(_eps(g.dtype))
     diff = s0[..., None, :] - s0[..., :, None]  # s_j - s_i
     summ = s0[..., None, :] + s0[..., :, None]

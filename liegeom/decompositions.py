@@ -98,7 +98,7 @@ def polar(g: torch.Tensor, *, method: str = "auto") -> tuple[torch.Tensor, torch
         R = U0 @ Vh0
         if la._tracks_derivative(g):
             V0 = Vh0.mT
-            F = U0.mT @ (g - g0) @ V0
+            F = U0.mT @ la.first_order_only(g - g0) @ V0
             Omega = (F - F.mT) / (s0[..., :, None] + s0[..., None, :])
             R = R + U0 @ Omega @ Vh0
     else:

@@ -24,10 +24,14 @@ function               result
 :func:`inv`            inverse (adjugate closed forms for n = 2, 3)
 =====================  =======================================================================
 
-Derivative orders: first derivatives are exact for every function here. Second derivatives
-(double backward) are exact for :func:`sym`, :func:`skew`, :func:`det`, :func:`inv` and
-:func:`logm` (plain torch operations); for the spectral maps see the notes of
-:func:`sym_funcm`.
+Derivative orders. First derivatives are exact for every function here, in every autograd mode.
+Second and higher derivatives are exact for :func:`sym`, :func:`skew`, :func:`det`,
+:func:`inv` and :func:`logm` (plain torch operations, closed forms for n = 2). The spectral maps
+:func:`sym_eigh`, :func:`sym_funcm`, :func:`spd_sqrt`, :func:`spd_invsqrt`, :func:`spd_exp`,
+:func:`spd_log` and :func:`svd` have exact first derivatives only: differentiating them twice
+(``create_graph=True`` then backward, ``torch.func.hessian``, ``jacrev(jacrev(...))``) raises
+``NotImplementedError``; so do the liegeom functions built on them (``polar`` for n >= 3,
+``kak``, ``SL(n).projection``, ``SPD`` and ``PolarExpChart``/``PolarGaussian`` maps).
 
 Examples
 --------

@@ -187,3 +187,44 @@ def test_spd_log_jacobian_issue_example():
     S = 1e-6 * torch.diag(torch.tensor([1.0, 3.0], dtype=torch.float64))
     J = torch.autograd.functional.jacobian(la.spd_log, S)
     assert float(J[0, 1, 0, 1]) == pytest.approx(math.log(3) / 4e-6, rel=1e-12)
+
+
+# --- issue 32, defect 3: second derivatives are exact or raise ---------------------------------
+
+from liegeom import set_validation  # noqa: E402
+from liegeom.decompositions import iwasawa, polar  # noqa: E402
+
+_Y = torch.tensor([[2.0, 0.3, 0.1], [0.3, 1.5, 0.2], [0.1, 0.2, 1.0]], dtype=torch.float64)
+
+
+@pytest.mark.parametrize("name,f", [
+    ("spd_log", la.spd_log), ("spd_exp", la.spd_exp), ("spd_sqrt", la.spd_sqrt),
+    ("svd", lambda g: la.svd(g)[0]), ("sym_eigh", lambda S: la.sym_eigh(S)[1]),
+    ("polar n=3", lambda g: polar(g)[1]),
+])
+def test_second_derivatives_of_spectral_maps_raise(name, f):
+    """Regression: the Hessian of (spd_log(Y)**2).sum() was 22% off and gradgradcheck failed;
+    now every second-order route raises, while first derivatives stay exact."""
+    Y = _Y.clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(f, (Y,))
+    with pytest.raises(NotImplementedError, match="second derivatives"):
+        torch.autograd.gradgradcheck(f, (Y,))
+    with pytest.raises(NotImplementedError, match="second derivatives"):
+        torch.func.hessian(lambda y: f(y).square().sum())(_Y)
+    with pytest.raises(NotImplementedError, match="second derivatives"):
+        torch.func.jacrev(torch.func.jacrev(lambda y: f(y).square().sum()))(_Y)
+    # a second derivative that mixes in other terms must not silently drop this one
+    (g,) = torch.autograd.grad((f(Y).square().sum() + Y.pow(3).sum()), Y, create_graph=True)
+    with pytest.raises(NotImplementedError, match="second derivatives"):
+        torch.autograd.grad(g.sum(), Y)
+
+
+@pytest.mark.parametrize("name,f", [
+    ("logm n=2", lambda g: la.logm(g[:2, :2])), ("logm n=3", la.logm),
+    ("polar n=2", lambda g: polar(g[:2, :2])[1]), ("iwasawa", lambda g: iwasawa(g)[0]),
+    ("SO(3) log", lambda g: SO(3).log(torch.linalg.matrix_exp(la.skew(g)))),
+    ("SO(3) exp", lambda g: SO(3).exp(g)), ("det", la.det), ("inv", la.inv),
+])
+def test_second_derivatives_that_are_supported_are_exact(name, f):
+    with set_validation(False):  # finite differences step off the groups
+        assert torch.autograd.gradgradcheck(f, (_Y.clone().requires_grad_(True),))
