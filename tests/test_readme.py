@@ -50,3 +50,25 @@ def test_readme_citation_names_the_version():
     import symkit
 
     assert re.search(r"version\s*=\s*\{(.+?)\}", README).group(1) == symkit.__version__
+
+
+def _page_text(path) -> str:
+    """A docs page with the files it includes (```{include} PATH```) appended."""
+    text = path.read_text(encoding="utf-8")
+    for inc in re.findall(r"^```\{include\}\s+(\S+)", text, flags=re.M):
+        text += (path.parent / inc).read_text(encoding="utf-8")
+    return text
+
+
+def test_results_at_a_glance_match_their_pages():
+    """Each row of the README's results table links to its results page, and every decimal
+    number in the row is on that page (which carries the record's table)."""
+    section = README.split("## Results at a glance", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    assert 1 <= len(rows) <= 10, len(rows)
+    for row in rows:
+        link = re.search(r"\]\((docs/results/[^)]+\.md)\)", row)
+        assert link, f"row without a results page: {row}"
+        page = _page_text(ROOT / link.group(1))
+        for number in re.findall(r"\d+\.\d+(?:e[+-]\d+)?", row):
+            assert number in page, f"{number} of README row {row[:60]!r} is not on {link.group(1)}"
