@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -27,7 +28,8 @@ from ._checks import check_shape
 from .distributions import AffineGaussian, HaarSO, PolarGaussian, RotationScalingGaussian
 from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N, RotationScaling
 
-__all__ = ["modular_function", "integrate", "default_proposal"]
+__all__ = ["modular_function", "integrate", "default_proposal", "IntegralEstimate",
+           "HeavyTailWarning", "effective_sample_size", "pareto_tail_index"]
 
 
 def modular_function(group: MatrixGroup, g: torch.Tensor) -> torch.Tensor:
@@ -104,8 +106,15 @@ def integrate(
 
     Returns
     -------
-    (float, float)
-        Estimate and standard error.
+    IntegralEstimate
+        Unpacks as ``(estimate, stderr)``; also carries ``ess`` and ``pareto_k``.
+
+    Warns
+    -----
+    HeavyTailWarning
+        When the Pareto tail index of ``|f|/q`` exceeds 0.5: the weights then have (likely)
+        infinite variance and the standard error means nothing; the message gives ``k`` and the
+        effective sample size.
     """
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
         raise ValueError(f"expected an integer n_samples >= 2, got {n_samples!r}")
@@ -122,4 +131,109 @@ def integrate(
         raise ValueError(f"expected f to return shape {tuple(g.shape[:-2])}, got "
                          f"{tuple(vals.shape)}")
     w = vals * torch.exp(-logq)
-    return float(w.mean()), float(w.std() / math.sqrt(n_samples))
+    mag = w.detach().abs().double()
+    out = IntegralEstimate(float(w.mean()), float(w.std() / math.sqrt(n_samples)),
+                           effective_sample_size(mag), pareto_tail_index(mag), n_samples)
+    if out.pareto_k > 0.5:
+        worse = (" and the estimate itself is unreliable (k > 0.7)" if out.pareto_k > 0.7
+                 else "")
+        warnings.warn(
+            f"integrate: the importance-weighted integrand |f|/q has a heavy right tail "
+            f"(Pareto k = {out.pareto_k:.2f} > 0.5, effective sample size {out.ess:.0f} of "
+            f"{n_samples}): its variance may be infinite, so the standard error may not be "
+            f"meaningful{worse}; use a proposal closer to |f| with heavier tails (e.g. a "
+            f"larger scale)", HeavyTailWarning, stacklevel=2)
+    return out
+
+
+class HeavyTailWarning(UserWarning):
+    """The importance weights of :func:`integrate` look heavy-tailed (Pareto k > 0.5)."""
+
+
+class IntegralEstimate(tuple):
+    """``(estimate, stderr)`` as a tuple, with diagnostics as attributes.
+
+    Attributes
+    ----------
+    estimate, stderr : float
+        The Monte Carlo estimate and its standard error (meaningful only if ``pareto_k < 0.5``).
+    ess : float
+        Effective sample size of the weights ``|f| / q`` (:func:`effective_sample_size`).
+    pareto_k : float
+        Tail index of those weights (:func:`pareto_tail_index`): below 0.5 the variance is
+        finite; above 0.7 even the estimate converges impractically slowly.
+    n_samples : int
+    """
+
+    def __new__(cls, estimate: float, stderr: float, ess: float, pareto_k: float,
+                n_samples: int):
+        obj = super().__new__(cls, (estimate, stderr))
+        obj.estimate, obj.stderr, obj.ess, obj.pareto_k = estimate, stderr, ess, pareto_k
+        obj.n_samples = n_samples
+        return obj
+
+    def __repr__(self) -> str:
+        return (f"IntegralEstimate(estimate={self.estimate:.6g}, stderr={self.stderr:.3g}, "
+                f"ess={self.ess:.1f}, pareto_k={self.pareto_k:.3f}, "
+                f"n_samples={self.n_samples})")
+
+
+def effective_sample_size(w: torch.Tensor) -> float:
+    r"""Kish's effective sample size :math:`(\sum w)^2 / \sum w^2` of non-negative weights.
+
+    Examples
+    --------
+    >>> effective_sample_size(torch.ones(10))
+    10.0
+    """
+    w = w.detach().double().flatten()
+    return float(w.sum() ** 2 / (w * w).sum()) if bool((w > 0).any()) else 0.0
+
+
+def pareto_tail_index(w: torch.Tensor) -> float:
+    r"""Estimated shape :math:`\hat k` of a generalized Pareto fit to the largest weights.
+
+    The diagnostic of Pareto-smoothed importance sampling (Vehtari, Simpson, Gelman, Yao and
+    Gabry, JMLR 2024): the :math:`M = \min(0.2 S, 3\sqrt S)` largest of ``S`` weights, less
+    the next largest, are fitted by the empirical-Bayes estimator of Zhang and Stephens
+    (Technometrics 2009; a posterior mean over a grid of :math:`30 + \sqrt M` values of
+    :math:`θ = -k/σ`, at each of which the shape's profile maximum-likelihood estimate is
+    :math:`\operatorname{mean} \log(1 - θ x)`), and :math:`\hat k` is shrunk towards 0.5 by a
+    weak prior (:math:`(M\hat k + 5) / (M + 10)`). Weights whose distribution has
+    :math:`\hat k < 1/2` have finite variance.
+
+    Parameters
+    ----------
+    w : torch.Tensor
+        Non-negative weights, any shape (flattened); at least 20 of them.
+
+    Returns
+    -------
+    float
+        ``-inf`` when the tail is constant (nothing to fit).
+
+    Examples
+    --------
+    >>> u = torch.rand(20000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    >>> round(pareto_tail_index(u ** -0.8), 1)  # a Pareto tail with k = 0.8
+    0.8
+    """
+    w = w.detach().double().flatten()
+    S = w.numel()
+    if S < 20:
+        raise ValueError(f"expected at least 20 weights for a tail fit, got {S}")
+    M = int(min(0.2 * S, 3 * math.sqrt(S)))
+    top = torch.topk(w, M + 1).values.flip(0)  # ascending; top[0] is the threshold
+    x = top[1:] - top[0]
+    if not bool(x[-1] > 0):
+        return -math.inf
+    m = 30 + int(math.sqrt(M))
+    j = torch.arange(1, m + 1, dtype=torch.float64)
+    quartile = x[int(M / 4 + 0.5) - 1].clamp_min(torch.finfo(torch.float64).tiny)
+    theta = 1 / x[-1] + (1 - torch.sqrt(m / (j - 0.5))) / (3 * quartile)
+    k = torch.log1p(-theta[:, None] * x[None, :]).mean(-1)  # profile MLE of the shape at θ
+    loglik = M * (torch.log(-theta / k) - k - 1)
+    weights = torch.softmax(loglik, 0)
+    theta_hat = (weights * theta).sum()
+    k_hat = float(torch.log1p(-theta_hat * x).mean())
+    return (M * k_hat + 10 * 0.5) / (M + 10)

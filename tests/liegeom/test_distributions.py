@@ -37,10 +37,12 @@ def _lebesgue_integral(n, m, generator):
 
 
 @pytest.mark.parametrize("n", [2, 3])
+# scale 0.5: at 0.7 the weights f/q on GL+(3) have Pareto k ~ 0.9 (effective sample size ~0.5%),
+# which integrate's heavy-tail diagnostic reports; at 0.5, k ~ 0.43
 @pytest.mark.parametrize("make", [
-    lambda G: PolarGaussian(G, 0.7),
-    lambda G: IwasawaGaussian(G, 0.7),
-    lambda G: PolarGaussian(G, 0.7, truncate=3.0),
+    lambda G: PolarGaussian(G, 0.5),
+    lambda G: IwasawaGaussian(G, 0.5),
+    lambda G: PolarGaussian(G, 0.5, truncate=3.0),
 ], ids=["polar", "iwasawa", "polar-truncated"])
 def test_weighted_samples_integrate_like_lebesgue_route(n, make, generator):
     """E_q[f / q] (q w.r.t. Haar) equals ∫ f |det g|^{-n} dg computed without any chart."""
