@@ -281,6 +281,25 @@ class PolarChart(_LinearChart):
 
     Haar density :math:`2^{-n-n(n-1)/4} \det S^{-(n+1)/2}` times the SO(n) density (for n = 2
     and ``R = rot(θ)``, ``dω = √2 dθ``: :math:`\tfrac14 \det S^{-3/2} dS\,dθ`, REFERENCES).
+
+    Accuracy limit. The coordinates are the entries of ``S = g g^T``, whose condition number is
+    :math:`κ(g)^2`: rounding the entries to ``eps`` already moves the smallest eigenvalue of
+    ``S`` by ``eps κ(g)^2`` relative, and with it ``from_coords``, ``to_coords`` and the density.
+    Measured residual of the invariance law (log density, left and right translations by
+    elements of norm ~0.3, float64, worst of 5 elements; ``tests/liegeom/test_charts.py``):
+
+    ==========  ==============  ==============  ======================================
+    κ(g)        PolarChart n=2  PolarChart n=3  PolarExpChart / IwasawaChart (n = 2, 3)
+    ==========  ==============  ==============  ======================================
+    1e2         2e-12           2e-11           <= 1e-13
+    1e4         1e-8            8e-8            <= 5e-12
+    1e6         1e-4            2e-2            <= 3e-10
+    2e6         5e-4            6e-2            <= 2e-9
+    ==========  ==============  ==============  ======================================
+
+    That is about ``eps κ(g)^2`` for n = 2 and up to ``100 eps κ(g)^2`` for n = 3. Use
+    :class:`PolarExpChart` (coordinates ``log P``, error ~ ``eps κ(g)``) for ill-conditioned
+    elements; this chart exists for the literature's form of the density (``dS`` coordinates).
     """
 
     def __init__(self, group):

@@ -221,3 +221,29 @@ def test_invariance_law_larger_n(chart, data):
     _well_inside(chart, g @ h)
     assert _law_residual(chart, z, h, right=False) < 1e-8
     assert _law_residual(chart, z, h, right=True) < 1e-8
+
+
+def _law_at_condition(chart, kappa, gen):
+    from liegeom.charts import law_residual
+
+    n, worst = chart.n, 0.0
+    for _ in range(5):
+        Q, R = (SO(n).random_point((), generator=gen) for _ in range(2))
+        d = torch.linspace(0.5, -0.5, n, dtype=torch.float64) * math.log(kappa)
+        g, h = (Q * d.exp()) @ R, chart.group.random_point((), generator=gen, scale=0.3)
+        z = chart.to_coords(g)
+        worst = max(worst, law_residual(chart, z, h), law_residual(chart, z, h, right=True))
+    return worst
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_polar_chart_accuracy_limit_is_the_documented_one(n):
+    """Issue 32, defect 7: PolarChart loses accuracy like eps κ(g)² (its coordinates are the
+    entries of g g^T), documented with a measured table; the other charts stay accurate."""
+    eps = torch.finfo(torch.float64).eps
+    gen = torch.Generator().manual_seed(0)
+    for kappa in (1e2, 1e4, 1e6):
+        bound = (2 if n == 2 else 200) * eps * kappa**2  # the documented growth, with margin
+        assert _law_at_condition(PolarChart(GLPlus(n)), kappa, gen) < bound
+    for C in (PolarExpChart, IwasawaChart):
+        assert _law_at_condition(C(GLPlus(n)), 2e6, gen) < 1e-8
