@@ -25,8 +25,8 @@ echo "built $(basename "$WHEEL") and $(basename "$SDIST")"
 
 echo "== fresh environment, every extra =="
 python3 -m venv "$WORK/all"
-pipq "$WORK/all/bin/pip" install -q "$TORCH_PIN"
-pipq "$WORK/all/bin/pip" install -q "$WHEEL[all]"
+pipq "$WORK/all/bin/pip" install -q --no-compile "$TORCH_PIN"
+pipq "$WORK/all/bin/pip" install -q --no-compile "$WHEEL[all]"
 cd "$WORK"
 for cmd in liegeom fieldsym nets; do
   "$WORK/all/bin/$cmd" --help > "$WORK/$cmd.help"
@@ -38,7 +38,7 @@ grep -q "$WORK/all/" "$WORK/import.txt" || { echo "imported from outside the fre
 
 echo "== fresh environment, the wheel alone (fieldsym without torch) =="
 python3 -m venv "$WORK/core"
-pipq "$WORK/core/bin/pip" install -q "$WHEEL"
+pipq "$WORK/core/bin/pip" install -q --no-compile "$WHEEL"
 if "$WORK/core/bin/python" -c "import torch" 2>/dev/null; then
   echo "torch is importable in the core install"; exit 1
 fi
