@@ -37,6 +37,7 @@ def _config(args):
     return AffineConfig(
         models=tuple(dict.fromkeys(args.model)), seeds=args.seeds, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, n_samples=args.samples,
+        eval_samples=args.eval_samples,
         channels=tuple(args.channels), cnn_channels=tuple(args.cnn_channels),
         kernel_sizes=tuple(args.kernel_sizes), spread=args.spread, rotation=args.rotation,
         hidden=args.hidden, test_copies=args.test_copies, data=args.data,
@@ -69,8 +70,8 @@ def _run(args) -> int:
     return 0
 
 
-def _add_options(p, *, epochs=30, seeds=3, samples=6, channels=(12, 12, 12),
-                 cnn_channels=(24, 24, 24)):
+def _add_options(p, *, epochs=30, seeds=3, samples=6, eval_samples=16,
+                 channels=(12, 12, 12), cnn_channels=(24, 24, 24)):
     p.add_argument("--model", nargs="+", choices=_MODELS,
                    default=["sl2", "gl2", "so2", "rs2", "cnn", "cnn-augmented"],
                    help="models to train (H = SL(2), GL+(2), SO(2), rotation-scaling; plain CNN "
@@ -80,7 +81,9 @@ def _add_options(p, *, epochs=30, seeds=3, samples=6, channels=(12, 12, 12),
     p.add_argument("--batch-size", type=positive_int, default=64)
     p.add_argument("--lr", type=positive_float, default=3e-3, help="Adam, cosine to 0")
     p.add_argument("--samples", type=positive_int, default=samples,
-                   help="group samples S per forward pass")
+                   help="group samples S per forward pass in training")
+    p.add_argument("--eval-samples", type=positive_int, default=eval_samples,
+                   help="group samples in evaluation (fixed, scrambled Sobol)")
     p.add_argument("--channels", type=positive_int, nargs="+", default=list(channels),
                    help="channels of the lifting and group convolutions")
     p.add_argument("--cnn-channels", type=positive_int, nargs="+", default=list(cnn_channels),
@@ -88,8 +91,9 @@ def _add_options(p, *, epochs=30, seeds=3, samples=6, channels=(12, 12, 12),
     p.add_argument("--kernel-sizes", type=positive_int, nargs="+", default=[7, 5, 5])
     p.add_argument("--spread", type=positive_float, default=0.2,
                    help="standard deviation of the proposal's stretch/scale coordinates")
-    p.add_argument("--rotation", type=_rotation, default=None,
-                   help="largest sampled rotation angle in radians (default: the whole circle)")
+    p.add_argument("--rotation", type=_rotation, default=round(math.pi / 4, 6),
+                   help="largest sampled rotation angle in radians (pi: the whole circle, "
+                        "which cannot tell a 6 from a rotated 9)")
     p.add_argument("--hidden", type=positive_int, default=32, help="kernel-network width")
     p.add_argument("--test-copies", type=positive_int, default=5,
                    help="transformed copies of each test digit")
@@ -128,7 +132,7 @@ def demo(args) -> int:
 
     quick = bool(getattr(args, "quick", False))
     p = ArgumentParser()
-    _add_options(p, epochs=1 if quick else 3, seeds=1, samples=4,
+    _add_options(p, epochs=1 if quick else 3, seeds=1, samples=4, eval_samples=4,
                  channels=(6, 6, 6), cnn_channels=(12, 12, 12))
     ns = p.parse_args(["--out", args.out, "--no-progress", "--model", "sl2", "cnn",
                        "--test-copies", "1", "--magnitudes", "0", "1", "2"])

@@ -3,8 +3,8 @@
 The kernel of a layer over ``R² ⋊ H`` is a function ``k(u, r)`` of a spatial offset ``u`` (in units
 of the kernel radius) and of a relative group element ``r = h_out⁻¹ h_in``. It is evaluated on
 transformed grids ``u = h_out⁻¹ z / R`` (``z`` the integer pixel offsets of a ``K × K`` grid) and
-multiplied by masks that bound its support: a smooth bump ``(1 - |u|²)²₊`` in space and
-``(1 - |X|²/ρ²)²₊`` in the non-compact coordinates ``X`` of ``r``.
+multiplied by masks that bound its support: a flat-topped C¹ bump of ``|u|`` in space and of
+``|X|/ρ`` in the non-compact coordinates ``X`` of ``r`` (:func:`bump`).
 
 Relative elements are described by the polar coordinates of GL+(2), ``r = e^X R_θ``: the three
 orthonormal coordinates of the symmetric ``X`` and ``(cos θ, sin θ)`` (periodic, so a kernel is
@@ -23,6 +23,9 @@ from liegeom import linalg, polar
 
 __all__ = ["KernelNet", "bump", "offset_grid", "relative_features"]
 
+#: Random Fourier features of the spatial offsets in :class:`KernelNet`.
+FOURIER = 16
+
 #: Number of features :func:`relative_features` returns.
 RELATIVE_FEATURES = 5
 
@@ -35,9 +38,17 @@ def offset_grid(kernel_size: int, *, dtype=None, device=None) -> Tensor:
     return torch.stack([x, y], -1)
 
 
+#: Where the flat top of :func:`bump` ends (as a fraction of the radius).
+FLAT = 0.7
+
+
 def bump(sq: Tensor) -> Tensor:
-    """``(1 - s)²`` for ``s < 1``, else 0: a C¹ mask of a squared radius ``s``."""
-    return torch.clamp(1 - sq, min=0) ** 2
+    """A C¹ mask of a squared radius ``s = r²``: 1 for ``r <= 0.7``, ``cos²`` down to 0 at
+    ``r = 1``, 0 beyond. Flat inside so that it bounds the support without shrinking the
+    kernel's useful footprint."""
+    r = sq.clamp(min=0).sqrt()
+    t = ((r - FLAT) / (1 - FLAT)).clamp(0, 1)
+    return torch.cos(0.5 * math.pi * t) ** 2
 
 
 def relative_features(r: Tensor) -> tuple[Tensor, Tensor]:
@@ -71,7 +82,11 @@ class KernelNet(nn.Module):
                  hidden: int = 32):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.space = nn.Linear(2, hidden)
+        # fixed random Fourier features of the offsets: an MLP of raw coordinates learns smooth,
+        # nearly linear kernels first (spectral bias); frequencies up to a few cycles per radius
+        gen = torch.Generator().manual_seed(0)
+        self.register_buffer("freqs", math.pi * torch.randn(2, FOURIER, generator=gen))
+        self.space = nn.Linear(2 + 2 * FOURIER, hidden)
         self.group = nn.Linear(group_features, hidden, bias=False) if group_features else None
         self.hidden = nn.Linear(hidden, hidden)
         self.out = nn.Linear(hidden, out_channels * in_channels)
@@ -84,7 +99,8 @@ class KernelNet(nn.Module):
 
     def forward(self, u: Tensor, feats: Tensor | None = None) -> Tensor:
         """``u`` [..., 2] and ``feats`` [..., F] (broadcastable) -> [..., out, in]."""
-        a = self.space(u)
+        proj = u @ self.freqs.to(u)
+        a = self.space(torch.cat([u, proj.sin(), proj.cos()], -1))
         if self.group is not None:
             a = a + self.group(feats)
         a = self.hidden(self.act(a))

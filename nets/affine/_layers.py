@@ -89,11 +89,11 @@ class _AffineConv(nn.Module):
             raise ValueError(f"{name}: expected an odd kernel_size (centred kernels keep "
                              f"'same' padding exact), got {kernel_size}")
         self.group_name = group_name(group)
-        self.radius = (kernel_size - 1) / 2 if radius is None else float(radius)
-        if not 0 < self.radius <= (kernel_size - 1) / 2 + 1e-9:
-            raise ValueError(f"{name}: expected 0 < radius <= (kernel_size - 1) / 2 = "
-                             f"{(kernel_size - 1) / 2}, got {radius!r} (a larger radius is "
-                             "cut off by the kernel grid)")
+        self.radius = kernel_size / 2 if radius is None else float(radius)
+        if not 0 < self.radius <= kernel_size / 2 + 1e-9:
+            raise ValueError(f"{name}: expected 0 < radius <= kernel_size / 2 = "
+                             f"{kernel_size / 2}, got {radius!r} (a larger radius is cut off by "
+                             "the kernel grid)")
         self.kernel = KernelNet(in_channels, out_channels, group_features, hidden)
         self.register_buffer("grid", offset_grid(kernel_size), persistent=False)
         mass = float((bump((self.grid / self.radius).square().sum(-1)) ** 2).sum())
@@ -138,9 +138,10 @@ class LiftingConv2d(_AffineConv):
     group : liegeom group
         ``SL(2)``, ``GLPlus(2)``, ``SO(2)`` or ``RotationScaling(2)``.
     radius : float, optional
-        Support radius of the kernel at the identity, in pixels (default ``(K - 1) / 2``). A
-        sample ``h`` stretches the support to ``h·B_R``: keep ``R·max‖h‖ <= (K - 1)/2`` so that no
-        kernel is cut by its grid (:meth:`GroupSampler.max_stretch`).
+        Support radius ``R`` of the kernel at the identity, in pixels (default ``K / 2``, the
+        largest the grid holds). A sample ``h`` stretches the support to ``h·B_R``: a grid with
+        ``K >= 2 floor(R·max‖h‖) + 1`` holds every transformed kernel
+        (:meth:`GroupSampler.max_stretch`; :class:`AffineEquivariantCNN` sizes its grids so).
     hidden : int
         Width of the kernel network.
     bias : bool
@@ -186,8 +187,8 @@ class GroupConv2d(_AffineConv):
         As for :class:`LiftingConv2d`.
     group_radius : float
         Support of the kernel in H: it vanishes where the symmetric log ``X`` of the relative
-        element ``h_out⁻¹ h_in = e^X R`` has ``|X| >= group_radius``, which keeps the integral over
-        a non-compact H finite.
+        element ``h_out⁻¹ h_in = e^X R`` has ``|X| >= group_radius`` (flat up to 0.7 of it), which
+        keeps the integral over a non-compact H finite.
 
     Examples
     --------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch.nn.functional as F
@@ -30,8 +31,9 @@ class AffineEquivariantCNN(nn.Module):
     statistics do not single out a group element, so it keeps equivariance) and ReLU; the first
     ``len(channels) - 1`` blocks end with a 2x2 average pooling in space. One set of group
     samples serves every layer of a forward pass (:class:`~nets.affine.GroupSampler`: fresh in
-    training, fixed in evaluation). Each kernel's radius is ``(K - 1) / 2`` divided by the
-    sampler's largest stretch, so that no transformed kernel is cut by its grid.
+    training, fixed in evaluation). ``kernel_sizes`` are footprints at the identity: a kernel of
+    size ``k`` has radius ``k / 2`` pixels, and its grid is ``2 floor(k/2 · s) + 1`` wide, with
+    ``s`` the sampler's largest stretch, so that no transformed kernel is cut by its grid.
 
     Parameters
     ----------
@@ -39,9 +41,12 @@ class AffineEquivariantCNN(nn.Module):
         ``SL(2)``, ``GLPlus(2)``, ``SO(2)`` or ``RotationScaling(2)``.
     in_channels, num_classes : int
     channels, kernel_sizes : sequence of int
-        One entry per convolution (the first is the lifting).
+        One entry per convolution (the first is the lifting); kernel sizes are odd footprints
+        at the identity.
     n_samples : int
-        Group samples per forward pass.
+        Group samples per forward pass in training.
+    eval_samples : int, optional
+        Group samples in evaluation (default ``n_samples``).
     spread, rotation : float
         Passed to :func:`~nets.affine.default_proposal`.
     hidden : int
@@ -61,19 +66,26 @@ class AffineEquivariantCNN(nn.Module):
 
     def __init__(self, group, in_channels: int = 1, num_classes: int = 10,
                  channels: Sequence[int] = (16, 16, 16), kernel_sizes: Sequence[int] = (7, 5, 5),
-                 n_samples: int = 8, *, spread: float = 0.2, rotation: float | None = None,
+                 n_samples: int = 8, *, eval_samples: int | None = None, spread: float = 0.2,
+                 rotation: float | None = None,
                  hidden: int = 32, group_radius: float = 1.0, space_pool: str = "mean",
                  seed: int = 0):
         super().__init__()
         name = type(self).__name__
         channels, kernel_sizes = _sizes(channels, kernel_sizes, name)
-        self.sampler = GroupSampler(group, n_samples, spread=spread, rotation=rotation, seed=seed)
+        self.sampler = GroupSampler(group, n_samples, eval_samples=eval_samples, spread=spread,
+                                    rotation=rotation, seed=seed)
         stretch = max(self.sampler.max_stretch(), 1.0)
-        radius = [(k - 1) / 2 / stretch for k in kernel_sizes]
-        self.lift = LiftingConv2d(in_channels, channels[0], kernel_sizes[0], group,
-                                  radius=radius[0], hidden=hidden)
+        for k in kernel_sizes:
+            if isinstance(k, bool) or not isinstance(k, int) or k < 1 or k % 2 == 0:
+                raise ValueError(f"{name}: expected odd positive kernel_sizes, got "
+                                 f"{kernel_sizes}")
+        radius = [k / 2 for k in kernel_sizes]
+        grid = [2 * math.floor(r * stretch) + 1 for r in radius]
+        self.lift = LiftingConv2d(in_channels, channels[0], grid[0], group, radius=radius[0],
+                                  hidden=hidden)
         self.convs = nn.ModuleList(
-            GroupConv2d(channels[i - 1], channels[i], kernel_sizes[i], group, radius=radius[i],
+            GroupConv2d(channels[i - 1], channels[i], grid[i], group, radius=radius[i],
                         group_radius=group_radius, hidden=hidden)
             for i in range(1, len(channels)))
         self.norms = nn.ModuleList(nn.BatchNorm3d(c) for c in channels)

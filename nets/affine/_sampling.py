@@ -97,8 +97,9 @@ class GroupSamples(NamedTuple):
 class GroupSampler(nn.Module):
     """Draws ``n_samples`` elements of H with their Haar importance weights.
 
-    Training mode: fresh samples from the proposal on every call (from torch's global random
-    stream, so :func:`torch.manual_seed` makes runs repeat). Evaluation mode: the scrambled-Sobol
+    Training mode: fresh samples from the proposal on every call (randomized quasi-Monte Carlo by
+    default; from torch's global random stream, so :func:`torch.manual_seed` makes runs
+    repeat). Evaluation mode: the scrambled-Sobol
     samples drawn once at construction (``seed``), stored as buffers, so evaluation is
     deterministic and follows ``.to(dtype/device)``.
 
@@ -107,10 +108,20 @@ class GroupSampler(nn.Module):
     group : liegeom group
         ``SL(2)``, ``GLPlus(2)``, ``SO(2)`` or ``RotationScaling(2)``.
     n_samples : int
+        Samples per call in training mode.
+    eval_samples : int, optional
+        Samples in evaluation mode (default ``n_samples``): more samples at evaluation make the
+        supremum over H that :class:`GroupPool` takes, and the integrals, more accurate, at a
+        cost quadratic in the count.
     proposal : ChartDistribution, optional
         Default: :func:`default_proposal` with ``spread`` and ``rotation``.
     seed : int
         Seed of the evaluation samples.
+    randomized_qmc : bool
+        Training samples are scrambled Sobol points with a fresh random scramble each call
+        (randomized quasi-Monte Carlo: each point still follows the proposal, so the estimates
+        stay unbiased, with a lower variance than independent draws); ``False``: independent
+        draws.
 
     Examples
     --------
@@ -121,27 +132,33 @@ class GroupSampler(nn.Module):
     ((8, 2, 2), (8,))
     """
 
-    def __init__(self, group, n_samples: int, *, proposal: ChartDistribution | None = None,
-                 spread: float = 0.2, rotation: float | None = None, seed: int = 0):
+    def __init__(self, group, n_samples: int, *, eval_samples: int | None = None,
+                 proposal: ChartDistribution | None = None, spread: float = 0.2,
+                 rotation: float | None = None, seed: int = 0, randomized_qmc: bool = True):
         super().__init__()
+        self.randomized_qmc = bool(randomized_qmc)
         self.name = group_name(group)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-            raise ValueError(f"expected n_samples >= 1 (an int), got {n_samples!r}")
+        eval_samples = n_samples if eval_samples is None else eval_samples
+        for label, value in (("n_samples", n_samples), ("eval_samples", eval_samples)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"expected {label} >= 1 (an int), got {value!r}")
         self.group, self.n_samples, self.seed = group, n_samples, seed
+        self.eval_samples = eval_samples
         self.proposal = proposal if proposal is not None else default_proposal(
             group, spread=spread, rotation=rotation)
         if self.proposal.group != group:
             raise ValueError(f"the proposal is on {self.proposal.group!r}, the sampler on "
                              f"{group!r}")
-        h = self.proposal.sample_quasi(n_samples, seed=seed)
+        h = self.proposal.sample_quasi(eval_samples, seed=seed)
         self.register_buffer("eval_h", h.float())
         self.register_buffer("eval_log_weight", self._log_weight(h).float())
 
     def _log_weight(self, h: Tensor) -> Tensor:
-        return -self.proposal.log_prob(h) - math.log(self.n_samples)
+        return -self.proposal.log_prob(h) - math.log(h.shape[0])
 
     def extra_repr(self) -> str:
-        return f"{self.name}, n_samples={self.n_samples}, proposal={self.proposal!r}"
+        extra = "" if self.eval_samples == self.n_samples else f", eval_samples={self.eval_samples}"
+        return f"{self.name}, n_samples={self.n_samples}{extra}, proposal={self.proposal!r}"
 
     def max_stretch(self, n: int = 4096) -> float:
         """Largest singular value among the evaluation samples and ``n`` seeded draws: how far
@@ -152,6 +169,10 @@ class GroupSampler(nn.Module):
     def forward(self) -> GroupSamples:
         if not self.training:
             return GroupSamples(self.eval_h, self.eval_log_weight)
-        h = self.proposal.sample(self.n_samples, dtype=torch.float64)
+        if self.randomized_qmc:
+            seed = int(torch.randint(0, 2**31 - 1, ()))  # from torch's global stream
+            h = self.proposal.sample_quasi(self.n_samples, seed=seed)
+        else:
+            h = self.proposal.sample(self.n_samples, dtype=torch.float64)
         like = self.eval_h
         return GroupSamples(h.to(like), self._log_weight(h).to(like))

@@ -67,11 +67,12 @@ class AffineConfig:
     batch_size: int = 64
     lr: float = 3e-3
     n_samples: int = 6
+    eval_samples: int = 16
     channels: tuple = (12, 12, 12)
     cnn_channels: tuple = (24, 24, 24)
     kernel_sizes: tuple = (7, 5, 5)
     spread: float = 0.2
-    rotation: float | None = None
+    rotation: float | None = math.pi / 4
     hidden: int = 32
     test_copies: int = 5
     magnitudes: tuple = (0.0, 0.5, 1.0, 1.5, 2.0)
@@ -105,6 +106,7 @@ def build_model(name: str, cfg: AffineConfig, seed: int = 0) -> nn.Module:
         return PlainCNN(channels=cfg.cnn_channels, kernel_sizes=cfg.kernel_sizes)
     return AffineEquivariantCNN(_group(name), channels=cfg.channels,
                                 kernel_sizes=cfg.kernel_sizes, n_samples=cfg.n_samples,
+                                eval_samples=cfg.eval_samples,
                                 spread=cfg.spread, rotation=cfg.rotation, hidden=cfg.hidden,
                                 seed=seed)
 
@@ -243,19 +245,22 @@ def equivariance_curve(model: AffineEquivariantCNN, x: Tensor, counts) -> list[d
     try:
         for s in counts:
             model.sampler = GroupSampler(original.group, s, proposal=original.proposal,
-                                         seed=original.seed).to(original.eval_h)
+                                         seed=original.seed).to(original.eval_h).eval()
             rows.append({"samples": s, **_invariance(model, x)})
     finally:
         model.sampler = original
     return rows
 
 
-def interpolation_floor(model: AffineEquivariantCNN, x: Tensor, seed: int = 99) -> dict:
+def interpolation_floor(model: AffineEquivariantCNN, x: Tensor, seed: int = 99,
+                        elements: Tensor | None = None) -> dict:
     """The invariance error left when the group samples move with the input: for each input
     ``x_i`` and element ``g_i = (t_i, A_i)``, ``model(g_i·x_i)`` with samples ``{h_s}`` against
     ``model(x_i)`` with samples ``{A_i⁻¹ h_s}`` (the same weights). In the continuum the two are
-    equal; what remains is resampling the image and the kernels on pixel grids."""
-    g = _elements(len(x), seed).to(x.dtype)
+    equal; what remains is resampling the image and the kernels on pixel grids (zero for
+    elements that map the pixel grid to itself). ``elements``: ``[N, 3, 3]`` instead of random
+    ones."""
+    g = (_elements(len(x), seed) if elements is None else elements).to(x.dtype)
     model.eval()
     s = model.sampler()
     errs = []

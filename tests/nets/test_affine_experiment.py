@@ -21,8 +21,8 @@ from nets.experiments.affine_digits import (
 )
 
 TINY = ["--epochs", "1", "--seeds", "1", "--channels", "2", "2", "--cnn-channels", "2", "2",
-        "--kernel-sizes", "3", "3", "--samples", "2", "--test-copies", "1", "--magnitudes", "0",
-        "1", "--no-progress", "--threads", "1"]
+        "--kernel-sizes", "3", "3", "--samples", "2", "--eval-samples", "2", "--test-copies", "1",
+        "--magnitudes", "0", "1", "--no-progress", "--threads", "1"]
 
 
 def _nets(*argv):
@@ -82,7 +82,8 @@ def test_mnist_to_affnist_runs_end_to_end(tmp_path):
 
 def test_digits_run_records_accuracies_costs_and_equivariance(tmp_path):
     cfg = AffineConfig(models=("so2", "cnn-augmented"), seeds=1, epochs=1, channels=(2, 2),
-                       cnn_channels=(2, 2), kernel_sizes=(3, 3), n_samples=2, test_copies=1,
+                       cnn_channels=(2, 2), kernel_sizes=(3, 3), n_samples=2, eval_samples=2,
+                       test_copies=1,
                        magnitudes=(0.0,), sample_counts=(2, 4), equivariance_inputs=4,
                        out=str(tmp_path), progress=False)
     metrics = run_affine_digits(cfg)
@@ -94,16 +95,30 @@ def test_digits_run_records_accuracies_costs_and_equivariance(tmp_path):
     assert (tmp_path / "nets" / "affine" / "equivariance_vs_samples.png").exists()
 
 
-def test_the_floor_is_below_the_sampled_error():
-    """Moving the samples with the input removes the Monte Carlo part of the error."""
+def test_the_floor_measures_discretization_only():
+    """Moving the samples with the input leaves only resampling on pixel grids: nothing for
+    90° rotations and whole-pixel shifts, something for general affine maps."""
     torch.manual_seed(0)
-    cfg = AffineConfig(models=("sl2",), channels=(3, 3), kernel_sizes=(5, 3), n_samples=4)
-    model = build_model("sl2", cfg).eval()
-    x = torch.zeros(6, 1, 24, 24)
-    x[..., 8:16, 6:18] = torch.rand(6, 1, 8, 12)
-    floor = interpolation_floor(model, x)["error"]
-    sampled = equivariance_curve(model, x, [4])[0]["error"]
-    assert floor < sampled
+    cfg = AffineConfig(models=("sl2",), channels=(3, 3), kernel_sizes=(5, 3), n_samples=4,
+                       eval_samples=4)
+    model = build_model("sl2", cfg).double()
+    x = torch.zeros(6, 1, 40, 40, dtype=torch.float64)  # content far from the zero padding
+    x[..., 16:24, 14:26] = torch.rand(6, 1, 8, 12, dtype=torch.float64)
+    for norm in model.norms:  # running statistics of these inputs, so the logits differ
+        norm.momentum = None
+        norm.reset_running_stats()
+    with torch.no_grad():
+        model.train()(x)
+    model.eval()
+    grid = torch.zeros(6, 3, 3, dtype=torch.float64)
+    grid[:, :2, :2] = torch.tensor([[0.0, -1.0], [1.0, 0.0]], dtype=torch.float64)
+    grid[:, :2, 2] = torch.tensor([4 / 40, -4 / 40], dtype=torch.float64)  # (2, -2) pixels: even,
+    # as the 2x2 average pooling needs
+    grid[:, 2, 2] = 1
+    exact = interpolation_floor(model, x, elements=grid)["error"]
+    general = interpolation_floor(model, x)["error"]
+    assert exact < 1e-12 and general > 1e-3
+    assert equivariance_curve(model, x, [4])[0]["error"] > 1e-3
     assert isinstance(model.sampler.group, type(SL(2)))
 
 
