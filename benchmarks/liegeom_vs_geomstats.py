@@ -27,8 +27,7 @@ from geomstats.geometry.special_orthogonal import SpecialOrthogonal  # noqa: E40
 
 from liegeom import linalg as la  # noqa: E402
 from liegeom.decompositions import iwasawa, polar  # noqa: E402
-from liegeom.groups import SPD, GLPlus  # noqa: E402
-from liegeom.sampling import haar_so  # noqa: E402
+from liegeom.groups import SO, SPD, GLPlus  # noqa: E402
 
 
 def best_of(fns: dict, repeats: int = 3) -> dict:
@@ -81,7 +80,7 @@ def rows_for(n: int, B: int, sub: int) -> list:
     rows.append((f"Iwasawa, n={n}", t["ours"], t["numpy"], None,
                  f"ref: gs.linalg.qr + sign fix; our torch QR {t['torch qr'] * 1e3:.0f} ms"))
     t = best_of({
-        "ours": lambda: haar_so(n, (B,), generator=gen),
+        "ours": lambda: SO(n).random_point((B,), generator=gen),
         "geomstats": lambda: gs_so.random_uniform(B),
         "scipy": lambda: scipy.stats.special_ortho_group.rvs(n, size=B, random_state=0),
     })

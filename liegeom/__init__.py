@@ -35,14 +35,24 @@ from .distributions import (
     PolarGaussian,
     RotationScalingGaussian,
 )
-from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N, RotationScaling, act_image
+from .groups import (
+    SL,
+    SO,
+    SPD,
+    Affine,
+    GLPlus,
+    MatrixGroup,
+    PositiveDiagonal,
+    RotationScaling,
+    UpperUnitriangular,
+    act_image,
+)
 from .measures import default_proposal, integrate, modular_function
-from .sampling import haar_so
 
 __all__ = ["linalg", "testing"]
 __all__ += ["GroupMembershipError", "check_shape", "set_validation", "validation_enabled"]
 __all__ += ["MatrixGroup", "GLPlus", "SL", "SO", "SPD"]
-__all__ += ["RotationScaling", "A", "N", "Affine", "act_image", "haar_so"]
+__all__ += ["RotationScaling", "PositiveDiagonal", "UpperUnitriangular", "Affine", "act_image"]
 __all__ += ["polar", "polar_inverse", "iwasawa", "iwasawa_inverse", "kak", "kak_inverse"]
 __all__ += ["PolarExpChart", "PolarChart", "IwasawaChart", "KAKChart", "RotationScalingChart"]
 __all__ += ["AffineChart", "so_volume"]
@@ -50,3 +60,24 @@ __all__ += ["PolarGaussian", "IwasawaGaussian", "RotationScalingGaussian", "Haar
 __all__ += ["AffineGaussian"]
 __all__ += ["integrate", "modular_function", "default_proposal"]
 __all__ += ["ChartDistribution", "Normal", "TruncatedNormal", "Uniform", "RotationChart"]
+
+_DEPRECATED = {"A": ("PositiveDiagonal", "liegeom.PositiveDiagonal"),
+               "N": ("UpperUnitriangular", "liegeom.UpperUnitriangular"),
+               "haar_so": ("haar_so", "SO(n).random_point(batch_shape, generator=...)")}
+
+
+def __getattr__(name: str):
+    """Deprecated names, kept working with a ``DeprecationWarning``: ``A`` and ``N`` (one
+    letter, they shadowed ``sympy.N`` under star imports) and ``haar_so`` (the one way to draw
+    Haar rotations is ``SO(n).random_point``; :class:`HaarSO` is the distribution object for
+    proposals). None of them is in ``__all__``."""
+    if name in _DEPRECATED:
+        import warnings
+
+        from . import groups, sampling
+
+        attr, new = _DEPRECATED[name]
+        warnings.warn(f"liegeom.{name} is deprecated; use {new}", DeprecationWarning,
+                      stacklevel=2)
+        return getattr(sampling if name == "haar_so" else groups, attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -130,7 +130,9 @@ def _normal_from_uniform(u, truncate):
 
 
 class HaarSO(_Distribution):
-    """Normalized Haar measure on SO(n); ``log_prob = -log vol SO(n)``.
+    """Normalized Haar measure on SO(n) as a distribution object (for proposals and
+    :func:`~liegeom.measures.integrate`); ``log_prob = -log vol SO(n)``. To just draw Haar
+    rotations use ``SO(n).random_point(batch_shape, generator=...)``, which :meth:`sample` calls.
 
     :meth:`sample_quasi` uses :func:`~liegeom.sampling.haar_so_from_uniforms`: the uniform angle
     for n = 2, Shoemake's uniform quaternion for n = 3, the QR map of ``n^2`` normals for n > 3.
@@ -144,8 +146,9 @@ class HaarSO(_Distribution):
         return f"HaarSO({self.n})"
 
     def sample(self, batch_shape=(), *, generator=None, dtype=torch.float64, device=None):
-        """Rotations, shape=[*batch_shape, n, n]."""
-        return haar_so(self.n, batch_shape, generator=generator, dtype=dtype, device=device)
+        """Rotations, shape=[*batch_shape, n, n]: ``SO(n).random_point``, the one Haar sampler."""
+        return self.group.random_point(batch_shape, generator=generator, dtype=dtype,
+                                       device=device)
 
     @property
     def _n_uniforms(self):

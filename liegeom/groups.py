@@ -5,21 +5,21 @@ matrices, given by a basis of its Lie algebra. Elements are tensors of shape
 ``[..., size, size]``; algebra coordinates are ``[..., dim]``; any number of batch dimensions,
 never squeezed. Outputs follow the dtype and device of the inputs.
 
-=======================  =========================  ==========================================
-group                    elements                   algebra basis (order of ``hat``/``vee``)
-=======================  =========================  ==========================================
-``GLPlus(n)``            det g > 0                  ``E_ij`` row-major
-``SL(n)``                det g = 1                  ``E_ij`` (i != j) row-major, then
-                                                    ``E_kk - E_{k+1,k+1}``
-``SO(n)``                g^T g = I, det g = 1       pairs i < j in decreasing lexicographic
-                                                    order, ``(-1)^{i+j+1}(E_ji - E_ij)``; for
-                                                    n = 3 ``hat(v) u = v × u``
-``RotationScaling(n)``   ``s R``, s > 0, R in SO(n)  ``I``, then SO(n)'s basis
-``SPD(n)``               S = S^T > 0                ``E_ii`` then ``(E_ij + E_ji)/√2``, i < j
-``A(n)``                 positive diagonal          ``E_ii``
-``N(n)``                 unipotent upper triang.    ``E_ij``, i < j, row-major
-``Affine(H)``            ``[[A, x], [0, 1]]``       translations ``e_i`` then H's basis
-=======================  =========================  ==========================================
+=========================  ===========================  ==========================================
+group                      elements                     algebra basis (order of ``hat``/``vee``)
+=========================  ===========================  ==========================================
+``GLPlus(n)``              det g > 0                    ``E_ij`` row-major
+``SL(n)``                  det g = 1                    ``E_ij`` (i != j) row-major, then
+                                                        ``E_kk - E_{k+1,k+1}``
+``SO(n)``                  g^T g = I, det g = 1         pairs i < j in decreasing lexicographic
+                                                        order, ``(-1)^{i+j+1}(E_ji - E_ij)``; for
+                                                        n = 3 ``hat(v) u = v × u``
+``RotationScaling(n)``     ``s R``, s > 0, R in SO(n)   ``I``, then SO(n)'s basis
+``SPD(n)``                 S = S^T > 0                  ``E_ii`` then ``(E_ij + E_ji)/√2``, i < j
+``PositiveDiagonal(n)``    positive diagonal            ``E_ii``
+``UpperUnitriangular(n)``  unipotent upper triang.      ``E_ij``, i < j, row-major
+``Affine(H)``              ``[[A, x], [0, 1]]``         translations ``e_i`` then H's basis
+=========================  ===========================  ==========================================
 
 :class:`SPD` carries the log-Euclidean group law ``S ∘ T = exp(log S + log T)`` (Arsigny et
 al. 2007), so that ``exp``/``log`` are group isomorphisms with (Sym(n), +); its natural action
@@ -40,8 +40,8 @@ from ._checks import GroupMembershipError, check_finite, check_shape, first_inde
 from ._so3 import so3_exp, so3_log
 from .sampling import _shape, haar_so
 
-__all__ = ["MatrixGroup", "GLPlus", "SL", "SO", "RotationScaling", "SPD", "A", "N", "Affine",
-           "act_image"]
+__all__ = ["MatrixGroup", "GLPlus", "SL", "SO", "RotationScaling", "SPD", "PositiveDiagonal",
+           "UpperUnitriangular", "Affine", "act_image"]
 
 
 def _default_atol(dtype: torch.dtype) -> float:
@@ -807,18 +807,18 @@ class SPD(MatrixGroup):
         return g @ S @ g.mT
 
 
-# --- A(n), N(n) ------------------------------------------------------------------------------
+# --- PositiveDiagonal(n), UpperUnitriangular(n) ------------------------------------------
 
 
 @dataclass(frozen=True, repr=False)
-class A(MatrixGroup):
-    """Diagonal matrices with positive entries (the A of Iwasawa/KAK)."""
+class PositiveDiagonal(MatrixGroup):
+    """Diagonal matrices with positive entries (the A of Iwasawa/KAK; formerly ``A``)."""
 
     n: int
 
     @property
     def name(self) -> str:
-        return f"A({self.n})"
+        return f"PositiveDiagonal({self.n})"
 
     def _make_basis(self):
         n = self.n
@@ -852,15 +852,16 @@ class A(MatrixGroup):
 
 
 @dataclass(frozen=True, repr=False)
-class N(MatrixGroup):
-    """Unipotent upper-triangular matrices (the N of Iwasawa); exp/log are finite series."""
+class UpperUnitriangular(MatrixGroup):
+    """Unipotent upper-triangular matrices (the N of Iwasawa; formerly ``N``); exp/log are
+    finite series."""
 
     n: int
     _min_n = 2
 
     @property
     def name(self) -> str:
-        return f"N({self.n})"
+        return f"UpperUnitriangular({self.n})"
 
     def _make_basis(self):
         n = self.n
@@ -1053,3 +1054,19 @@ def act_image(g: torch.Tensor, images: torch.Tensor, *, mode: str = "bilinear",
     grid = F.affine_grid(theta, list(imgs.shape), align_corners=False)
     out = F.grid_sample(imgs, grid, mode=mode, padding_mode=padding_mode, align_corners=False)
     return out.reshape(*batch, C, Hh, W)
+
+
+_DEPRECATED = {"A": "PositiveDiagonal", "N": "UpperUnitriangular"}
+
+
+def __getattr__(name: str):
+    """Deprecated one-letter aliases ``A`` and ``N`` (they shadowed ``sympy.N`` under star
+    imports); not in ``__all__``."""
+    if name in _DEPRECATED:
+        import warnings
+
+        new = _DEPRECATED[name]
+        warnings.warn(f"liegeom.groups.{name} is deprecated; use {new}", DeprecationWarning,
+                      stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -52,7 +52,8 @@ def to_geomstats(group: MatrixGroup):
     Raises
     ------
     TypeError
-        For groups without a geomstats counterpart (SL(n), A(n), N(n), affine groups).
+        For groups without a geomstats counterpart (SL(n), PositiveDiagonal(n),
+        UpperUnitriangular(n), affine groups).
     """
     gl, spd, so = _import_geomstats()
     if type(group) is GLPlus:

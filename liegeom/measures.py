@@ -26,7 +26,17 @@ import torch
 
 from ._checks import check_shape
 from .distributions import AffineGaussian, HaarSO, PolarGaussian, RotationScalingGaussian
-from .groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup, N, RotationScaling
+from .groups import (
+    SL,
+    SO,
+    SPD,
+    Affine,
+    GLPlus,
+    MatrixGroup,
+    PositiveDiagonal,
+    RotationScaling,
+    UpperUnitriangular,
+)
 
 __all__ = ["modular_function", "integrate", "default_proposal", "IntegralEstimate",
            "HeavyTailWarning", "effective_sample_size", "pareto_tail_index"]
@@ -36,7 +46,8 @@ def modular_function(group: MatrixGroup, g: torch.Tensor) -> torch.Tensor:
     r"""Modular function :math:`\Delta(g)`, shape=[...].
 
     :math:`|\det A|^{-1}` for ``Affine(H)`` (``(x, A)``; ``s^{-n}`` over RotationScaling(n));
-    1 for the unimodular groups GL+(n), SL(n), SO(n), RotationScaling(n), A(n), N(n) (and for
+    1 for the unimodular groups GL+(n), SL(n), SO(n), RotationScaling(n), PositiveDiagonal(n),
+    UpperUnitriangular(n) (and for
     affine groups over SL(n) or SO(n), where det A = 1).
 
     Parameters
@@ -50,7 +61,7 @@ def modular_function(group: MatrixGroup, g: torch.Tensor) -> torch.Tensor:
     check_shape(g, ["...", s, s], f"element of {group.name}")
     if isinstance(group, Affine):
         return torch.linalg.det(Affine.split(g)[1]).abs().reciprocal()
-    if isinstance(group, (GLPlus, SO, RotationScaling, A, N)):
+    if isinstance(group, (GLPlus, SO, RotationScaling, PositiveDiagonal, UpperUnitriangular)):
         return torch.ones(g.shape[:-2], dtype=g.dtype, device=g.device)
     raise TypeError(f"no modular function known for {group!r}")
 

@@ -1,4 +1,8 @@
-r"""Exact Haar sampling on SO(n).
+r"""Exact Haar sampling on SO(n): the implementation behind ``SO(n).random_point``.
+
+Draw Haar rotations with ``SO(n).random_point(batch_shape, generator=...)`` (the one public
+way; :class:`~liegeom.distributions.HaarSO` is the same law as a distribution object with a
+density). :func:`haar_so` here exposes the choice of method, for tests and comparisons.
 
 Three exact routes, each checked against the exact law in the tests:
 

@@ -26,7 +26,7 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.extra.numpy import arrays
 
 from .. import _linalg as la
-from ..groups import SL, SO, SPD, A, Affine, GLPlus, MatrixGroup
+from ..groups import SL, SO, SPD, Affine, GLPlus, MatrixGroup, PositiveDiagonal
 
 __all__ = ["group_elements", "algebra_elements", "rotations", "spd_matrices", "from_group"]
 
@@ -98,7 +98,7 @@ def _ball(draw, shape: tuple[int, ...], dim: int, radius: float):
 
 def _has_spectrum(group: MatrixGroup) -> bool:
     H = group.H if isinstance(group, Affine) else group
-    return isinstance(H, (GLPlus, SPD, A))
+    return isinstance(H, (GLPlus, SPD, PositiveDiagonal))
 
 
 @st.composite
@@ -128,7 +128,7 @@ def _element(draw, group, shape, radius, ill, dtype):
     n = group.n
     Q = SO(n).exp(SO(n).hat(draw(_ball(shape, SO(n).dim, math.pi))))
     lam = draw(_spectrum(shape, n, dtype, centred=isinstance(group, SL)))
-    if isinstance(group, A):
+    if isinstance(group, PositiveDiagonal):
         return torch.diag_embed(lam.exp())
     P = (Q * lam.exp()[..., None, :]) @ Q.mT
     if isinstance(group, SPD):
@@ -162,7 +162,7 @@ def group_elements(
     ill_conditioned : bool
         Condition number between ``1e2`` and ``1e6`` (float64) or ``1e1`` and ``1e3``
         (float32), attained exactly. Only for groups with a spectrum to spread: GL+(n), SL(n),
-        SPD(n), A(n) and affine groups over them.
+        SPD(n), PositiveDiagonal(n) and affine groups over them.
     max_norm : float
         Bound on the norm of the algebra coordinates (ignored with ``near_identity``).
     dtype : torch.dtype
@@ -321,7 +321,7 @@ def from_group(group: MatrixGroup) -> st.SearchStrategy[torch.Tensor]:
     Parameters
     ----------
     group : MatrixGroup
-        An instance, e.g. ``N(3)``.
+        An instance, e.g. ``UpperUnitriangular(3)``.
 
     Returns
     -------
@@ -330,8 +330,8 @@ def from_group(group: MatrixGroup) -> st.SearchStrategy[torch.Tensor]:
 
     Examples
     --------
-    >>> from liegeom.groups import N
-    >>> strategy = from_group(N(3))
+    >>> from liegeom.groups import UpperUnitriangular
+    >>> strategy = from_group(UpperUnitriangular(3))
     """
     _check_group(group, "from_group")
     return group_elements(group)

@@ -5,8 +5,8 @@ basis of its Lie algebra (for the linear constraints that define the equivariant
 discrete generators (reflections: elements outside the identity component), and a way to draw
 elements (Haar samples for compact groups, exponentials of Gaussian Lie-algebra elements for
 the non-compact directions). Everything is built from liegeom's public groups: ``SO(n).basis``
-and :func:`liegeom.haar_so` for rotations, ``A(n)`` for scalings, ``Affine(SO(n))`` for rigid
-motions.
+and ``SO(n).random_point`` for rotations, ``PositiveDiagonal(n)`` for scalings,
+``Affine(SO(n))`` for rigid motions.
 
 liegeom has SO(n) but no O(n): the orthogonal groups here add the reflection
 ``diag(1, .., 1, -1)`` (det -1) as a discrete generator and sample ``R r`` with ``R`` Haar on
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from liegeom import SO, A, Affine, haar_so
+from liegeom import SO, Affine, PositiveDiagonal
 
 __all__ = [
     "SymmetryGroup",
@@ -140,7 +140,7 @@ def orthogonal(n: int = 3) -> SymmetryGroup:
     refl = _sign_flip(n)
 
     def sampler(shape, generator, dtype, device):
-        R = haar_so(n, shape, generator=generator, dtype=dtype, device=device)
+        R = SO(n).random_point(shape, generator=generator, dtype=dtype, device=device)
         s = _random_signs(shape, generator, dtype, device)
         return torch.cat([R[..., :-1], R[..., -1:] * s[..., None, None]], -1)
 
@@ -148,11 +148,11 @@ def orthogonal(n: int = 3) -> SymmetryGroup:
 
 
 def special_orthogonal(n: int = 3) -> SymmetryGroup:
-    """SO(n) with Haar samples from :func:`liegeom.haar_so`."""
+    """SO(n) with Haar samples from ``liegeom.SO(n).random_point``."""
     _check_n(n)
 
     def sampler(shape, generator, dtype, device):
-        return haar_so(n, shape, generator=generator, dtype=dtype, device=device)
+        return SO(n).random_point(shape, generator=generator, dtype=dtype, device=device)
 
     return SymmetryGroup(f"SO({n})", SO(n).basis, torch.zeros(0, n, n), sampler, compact=True)
 
@@ -187,7 +187,7 @@ def _axis_group(axis: int, n: int, reflections: bool) -> SymmetryGroup:
     refl[plane[1], plane[1]] = -1  # flips one in-plane coordinate, fixes the axis: det -1
 
     def sampler(shape, generator, dtype, device):
-        R2 = haar_so(2, shape, generator=generator, dtype=dtype, device=device)
+        R2 = SO(2).random_point(shape, generator=generator, dtype=dtype, device=device)
         if reflections:
             s = _random_signs(shape, generator, dtype, device)
             R2 = torch.cat([R2[..., :1], R2[..., 1:] * s[..., None, None]], -1)
@@ -212,11 +212,11 @@ def axis_rotations(axis: int = 2, n: int = 3) -> SymmetryGroup:
 
 def scaling(n: int = 3, *, scale: float = 0.5) -> SymmetryGroup:
     """Positive scalings ``e^t I`` (non-compact); samples ``t ~ N(0, scale^2)``, exponentiated
-    with liegeom's ``A(n)`` (the scalings are the diagonal of its algebra)."""
+    with liegeom's ``PositiveDiagonal(n)`` (the scalings are the diagonal of its algebra)."""
     _check_n(n, 1)
     if not scale > 0:
         raise ValueError(f"expected scale > 0, got {scale!r}")
-    An = A(n)
+    An = PositiveDiagonal(n)
 
     def sampler(shape, generator, dtype, device):
         t = scale * torch.randn(*shape, 1, generator=generator, dtype=dtype, device=device)
@@ -274,7 +274,7 @@ def rotations_about_origin(n: int = 3) -> SymmetryGroup:
     G = Affine(SO(n))
 
     def sampler(shape, generator, dtype, device):
-        R = haar_so(n, shape, generator=generator, dtype=dtype, device=device)
+        R = SO(n).random_point(shape, generator=generator, dtype=dtype, device=device)
         return G.join(torch.zeros(*shape, n, dtype=dtype, device=device), R)
 
     return SymmetryGroup(f"SO({n})", G.basis[n:], torch.zeros(0, n + 1, n + 1), sampler,

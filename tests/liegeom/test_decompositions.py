@@ -16,7 +16,7 @@ from liegeom.decompositions import (
     polar,
     polar_inverse,
 )
-from liegeom.groups import SL, SO, SPD, A, GLPlus, N
+from liegeom.groups import SL, SO, SPD, GLPlus, PositiveDiagonal, UpperUnitriangular
 from liegeom.linalg import spd_sqrt
 from liegeom.testing.strategies import group_elements, rotations
 
@@ -74,7 +74,7 @@ def test_polar_closed_form_matches_svd_route(data):
 def test_iwasawa_laws(dtype, data):
     g = data.draw(glplus_batches(dtype))
     K, Aa, Nn = iwasawa(g)
-    check_memberships(g, (K, Aa, Nn), (SO, A, N))
+    check_memberships(g, (K, Aa, Nn), (SO, PositiveDiagonal, UpperUnitriangular))
     assert rel_err(iwasawa_inverse(K, Aa, Nn), g) <= REL[dtype] * 10
     if dtype == torch.float64 and g.dim() > 2:
         # both methods, and A^2 = diag of the Cholesky factor of g^T g = N^T A^2 N
@@ -94,7 +94,7 @@ def test_iwasawa_laws(dtype, data):
 def test_kak_laws(dtype, data):
     g = data.draw(glplus_batches(dtype))
     K1, Aa, K2 = kak(g)
-    check_memberships(g, (K1, Aa, K2), (SO, A, SO))
+    check_memberships(g, (K1, Aa, K2), (SO, PositiveDiagonal, SO))
     a = torch.diagonal(Aa, dim1=-2, dim2=-1)
     assert (a[..., :-1] >= a[..., 1:]).all()  # decreasing
     assert rel_err(kak_inverse(K1, Aa, K2), g) <= REL[dtype] * 10
@@ -115,7 +115,7 @@ def test_factors_of_the_identity_and_of_subgroup_elements():
         torch.testing.assert_close(R2, R)
         S = SPD(n).random_point((4,), generator=gen)
         torch.testing.assert_close(polar(S)[0], S)
-        K, Aa, Nn = iwasawa(N(n).random_point((4,), generator=gen))
+        K, Aa, Nn = iwasawa(UpperUnitriangular(n).random_point((4,), generator=gen))
         torch.testing.assert_close(K, e.expand(4, n, n))
 
 
@@ -126,7 +126,7 @@ def test_kak_on_repeated_singular_values_is_valid():
     R = SO(3).random_point((6,), generator=gen)
     for g in (2.5 * R, R @ torch.diag(torch.tensor([2.0, 2.0, 1.0], dtype=torch.float64)) @ R.mT):
         K1, Aa, K2 = kak(g)
-        check_memberships(g, (K1, Aa, K2), (SO, A, SO))
+        check_memberships(g, (K1, Aa, K2), (SO, PositiveDiagonal, SO))
         assert rel_err(K1 @ Aa @ K2, g) < 1e-14
 
 

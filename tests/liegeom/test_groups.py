@@ -12,11 +12,22 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from liegeom import GroupMembershipError, set_validation
-from liegeom.groups import SL, SO, SPD, A, Affine, GLPlus, N, RotationScaling, act_image
+from liegeom.groups import (
+    SL,
+    SO,
+    SPD,
+    Affine,
+    GLPlus,
+    PositiveDiagonal,
+    RotationScaling,
+    UpperUnitriangular,
+    act_image,
+)
 from liegeom.testing.strategies import algebra_elements, group_elements, rotations
 
 GROUPS = [
-    GLPlus(2), GLPlus(3), SL(2), SL(3), SO(2), SO(3), SO(4), SPD(2), SPD(3), A(3), N(3),
+    GLPlus(2), GLPlus(3), SL(2), SL(3), SO(2), SO(3), SO(4), SPD(2), SPD(3), PositiveDiagonal(3),
+    UpperUnitriangular(3),
     RotationScaling(2), RotationScaling(3), Affine(GLPlus(2)), Affine(SL(2)), Affine(SO(3)),
     Affine(RotationScaling(2)),
 ]
@@ -53,8 +64,8 @@ def test_structure(G):
 
 
 def test_dims_and_names():
-    assert [GLPlus(3).dim, SL(3).dim, SO(3).dim, SPD(3).dim, A(3).dim, N(3).dim] == [
-        9, 8, 3, 6, 3, 3]
+    assert [GLPlus(3).dim, SL(3).dim, SO(3).dim, SPD(3).dim, PositiveDiagonal(3).dim,
+            UpperUnitriangular(3).dim] == [9, 8, 3, 6, 3, 3]
     assert Affine(SL(2)).dim == 5 and Affine(SL(2)).size == 3
     assert GLPlus(2) != SL(2) and SL(2) == SL(2)
     assert {SO(3), SO(3), SO(2)} == {SO(3), SO(2)}
@@ -103,7 +114,7 @@ def test_group_laws(G, dtype, tol, data):
     torch.testing.assert_close(G.projection(g), g, rtol=fix, atol=fix)
 
 
-@pytest.mark.parametrize("G", [GLPlus(2), SL(3), SPD(3), A(2), Affine(GLPlus(2))],
+@pytest.mark.parametrize("G", [GLPlus(2), SL(3), SPD(3), PositiveDiagonal(2), Affine(GLPlus(2))],
                          ids=repr)
 @FEW
 @given(data=st.data())
@@ -130,8 +141,9 @@ def test_so3_log_at_angle_pi_exactly():
     torch.testing.assert_close(w.abs(), torch.tensor([math.pi, 0, 0], dtype=torch.float64))
 
 
-@pytest.mark.parametrize("G", [SO(2), SO(3), SO(4), N(3), SPD(3), A(3), RotationScaling(2),
-                               RotationScaling(3)], ids=repr)
+@pytest.mark.parametrize("G", [SO(2), SO(3), SO(4), UpperUnitriangular(3), SPD(3),
+                               PositiveDiagonal(3), RotationScaling(2), RotationScaling(3)],
+                         ids=repr)
 @FEW
 @given(data=st.data())
 def test_projection_is_nearest(G, data):
@@ -149,8 +161,8 @@ def test_sl_projection_is_identity_on_sl_and_normalises_det():
     torch.testing.assert_close(SL(2).projection(P), P)
 
 
-@pytest.mark.parametrize("G", [GLPlus(2), SO(3), Affine(GLPlus(2)), Affine(SO(3)), N(3)],
-                         ids=repr)
+@pytest.mark.parametrize("G", [GLPlus(2), SO(3), Affine(GLPlus(2)), Affine(SO(3)),
+                               UpperUnitriangular(3)], ids=repr)
 @FEW
 @given(data=st.data())
 def test_action_is_a_left_action(G, dtype, tol, data):
@@ -241,7 +253,7 @@ def test_check_messages_name_group_expected_got_and_index():
     with pytest.raises(GroupMembershipError, match=r"eigenvalues > 0 for SPD\(2\)"):
         SPD(2).check(torch.diag(torch.tensor([1.0, -1.0])))
     with pytest.raises(GroupMembershipError, match="unipotent"):
-        N(2).check(torch.eye(2) * 2)
+        UpperUnitriangular(2).check(torch.eye(2) * 2)
     with pytest.raises(GroupMembershipError, match="last row"):
         Affine(SO(2)).check(torch.ones(3, 3))
     with pytest.raises(TypeError, match="torch.Tensor"):
@@ -275,7 +287,7 @@ def _gc(f, x):
         return torch.autograd.gradcheck(f, (x.clone().requires_grad_(True),), fast_mode=True)
 
 
-@pytest.mark.parametrize("G", [SO(2), SO(3), SO(4), GLPlus(2), SL(3), SPD(3), N(3),
+@pytest.mark.parametrize("G", [SO(2), SO(3), SO(4), GLPlus(2), SL(3), SPD(3), UpperUnitriangular(3),
                                RotationScaling(3), Affine(SO(3))], ids=repr)
 def test_exp_log_gradcheck_at_identity(G):
     assert _gc(G.exp, torch.zeros(G.size, G.size, dtype=torch.float64) + G.hat(

@@ -59,3 +59,27 @@ def test_det_inv_svd_logm_laws(g, h):
     X = linalg.logm(g)
     torch.testing.assert_close(torch.linalg.matrix_exp(X), g)
     torch.testing.assert_close(linalg.sym(X) + linalg.skew(X), X)
+
+
+def test_descriptive_names_and_deprecated_aliases():
+    """Issue 32: A and N shadowed sympy.N under a star import; one way to draw Haar rotations."""
+    ns: dict = {}
+    exec("from liegeom import *", ns)
+    assert "A" not in ns and "N" not in ns and "haar_so" not in ns
+    assert "PositiveDiagonal" in ns and "UpperUnitriangular" in ns
+    with pytest.warns(DeprecationWarning, match="use liegeom.PositiveDiagonal"):
+        assert liegeom.A is liegeom.PositiveDiagonal
+    with pytest.warns(DeprecationWarning, match="use liegeom.UpperUnitriangular"):
+        assert liegeom.N is liegeom.UpperUnitriangular
+    with pytest.warns(DeprecationWarning, match="SO\\(n\\).random_point"):
+        assert liegeom.haar_so is liegeom.sampling.haar_so
+    from liegeom import groups
+
+    with pytest.warns(DeprecationWarning, match="use PositiveDiagonal"):
+        assert groups.A(2) == liegeom.PositiveDiagonal(2)
+    with pytest.raises(AttributeError):
+        liegeom.does_not_exist  # noqa: B018
+    # the Haar distribution object draws through SO(n).random_point: same stream
+    a = liegeom.HaarSO(3).sample((4,), generator=torch.Generator().manual_seed(0))
+    b = liegeom.SO(3).random_point((4,), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(a, b)
