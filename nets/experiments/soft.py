@@ -4,13 +4,15 @@ r"""Soft equivariance under mixed symmetries (``nets train soft --task ...``) on
 Tasks (:mod:`nets.data.synthetic`) and their candidate symmetry types:
 
 ============  ==============================================  ===========================
-task          candidates (the data's exact one in bold)       model of our method
+task          candidates (the data's exact one in bold)       regularizer form
 ============  ==============================================  ===========================
-``inertia``   O(3), **O(2)_z**, O(2)_x, O(2)_y                GatedTensorNet, projection
-``motion``    O(3), **O(2)_z**, O(2)_x, O(2)_y                GatedTensorNet, projection
-``cosine``    SO(3)×Scaling, **SO(3)**, Scaling               MLP, sampling
-``se3``       SE(3), **SO(3)**, T(3)                          MLP, sampling
+``inertia``   O(3), **O(2)_z**, O(2)_x, O(2)_y                projection (proximal)
+``motion``    O(3), **O(2)_z**, O(2)_x, O(2)_y                projection (proximal)
+``cosine``    SO(3)×Scaling, **SO(3)**, Scaling               projection (proximal)
+``se3``       SE(3), **SO(3)**, T(3)                          sampling (affine action)
 ============  ==============================================  ===========================
+
+Our method's model is always the free :class:`~nets.soft.GatedTensorNet`.
 
 Methods (:data:`METHODS`): ``mlp`` (plain MLP), ``exact`` (exactly equivariant under the full
 candidate group: the projected GatedTensorNet, or an MLP on complete invariants), ``rpp``
@@ -79,10 +81,10 @@ PUBLISHED_MSE = {"MLP": 4.78, "EMLP (exact O(3))": 2.39, "RPP": 0.15}
 
 #: Per-task defaults (a config value of None takes these).
 _DEFAULTS = {
-    "inertia": dict(epochs=750, lr=1e-2, strength=0.1, hidden=(16, 8, 8), blocks=1),
-    "motion": dict(epochs=750, lr=1e-2, strength=0.1, hidden=(16, 8, 8), blocks=2),
-    "cosine": dict(epochs=750, lr=3e-3, strength=0.1, hidden=(16, 8, 8), blocks=1),
-    "se3": dict(epochs=750, lr=3e-3, strength=0.1, hidden=(16, 8, 8), blocks=1),
+    "inertia": dict(epochs=750, lr=1e-2, hidden=(16, 8, 8), blocks=1, gate="bilinear"),
+    "motion": dict(epochs=750, lr=1e-2, hidden=(16, 8, 8), blocks=2, gate="sigmoid"),
+    "cosine": dict(epochs=750, lr=1e-2, hidden=(16, 8, 8), blocks=1, gate="bilinear"),
+    "se3": dict(epochs=750, lr=1e-2, hidden=(16, 8, 8), blocks=1, gate="bilinear"),
 }
 
 
@@ -96,17 +98,20 @@ class SoftConfig:
     epochs: int | None = None
     batch_size: int = 250
     lr: float | None = None
-    strength: float | None = None
+    strength: tuple = (1e-3, 1e-2, 1e-1)
     warmup_fraction: float = 1 / 3
     power: float = 2.0
     window: int = 100
     eb_alpha: float = 1.0
     eb_floor: float = 1e-8
+    eb_max: float | None = None
     hidden: tuple | None = None
     blocks: int | None = None
+    gate: str | None = None
     width: int = 128
     depth: int = 3
-    rpp_free_decay: float = 0.1
+    mlp_lr: float = 3e-3
+    rpp_free_decay: tuple = (1e-1, 1e-3, 1e-5)
     rpp_equivariant_decay: float = 1e-5
     sizes: tuple = (1000, 1000, 1000)
     eps: float | None = None
@@ -134,7 +139,9 @@ class TaskSpec:
     candidates: list  # [(label, SymmetryGroup)]
     act_in: object
     act_out: object
-    kind: str  # "rep" (GatedTensorNet, projection form) or "mlp" (MLP, sampling form)
+    kind: str  # exact models: "rep" (projected GatedTensorNet) or "features" (invariant MLP)
+    form: str  # regularizer form of our method: "projection" or "sample"
+    backbone: str  # model of our method and of "free": "rep" (GatedTensorNet) or "mlp"
     full: str  # label of the full candidate group (exact, rpp, aug)
     exact_type: str  # label of the type the data respects exactly (oracle)
     metric: str  # "mse" or "ade"
@@ -195,16 +202,16 @@ def task_spec(cfg: SoftConfig) -> TaskSpec:
             dyn = dict(frame_dt=p["frame_dt"], field=p["field"], c=p["c"])
             truth = (lambda s: syn.motion_future(s, future=p["future"], **dyn), Rep(0, 2), states)
             metric = "ade"
-        return TaskSpec(name, data, cands, rin, rout, "rep", "O(3)", "O(2)_z", metric, rin,
-                        rout, truth=truth)
+        return TaskSpec(name, data, cands, rin, rout, "rep", "projection", "rep", "O(3)",
+                        "O(2)_z", metric, rin, rout, truth=truth)
     if name == "cosine":
         data = syn.cosine_similarity(cfg.sizes, seed=cfg.data_seed, **kw)
         cands = [("SO(3)×Scaling", product(special_orthogonal(3), scaling(3),
                                            name="SO(3)×Scaling")),
                  ("SO(3)", special_orthogonal(3)), ("Scaling", scaling(3))]
         eps = data.params["eps"]
-        return TaskSpec(name, data, cands, Rep(0, 2), invariant_action, "mlp", "SO(3)×Scaling",
-                        "SO(3)", "mse",
+        return TaskSpec(name, data, cands, Rep(0, 2), invariant_action, "features", "sample",
+                        "mlp", "SO(3)×Scaling", "SO(3)", "mse", Rep(0, 2), Rep(1),
                         features={"SO(3)×Scaling": (_cosine_invariants, 2),
                                   "SO(3)": (_cosine_rotation_invariants, 3)},
                         truth=(lambda x: syn.cosine_target(x, eps=eps), Rep(0, 2), data.test.x))
@@ -213,7 +220,8 @@ def task_spec(cfg: SoftConfig) -> TaskSpec:
              ("T(3)", translations(3))]
     eps, k = data.params["eps"], data.params["k"]
     act = points_action(k)
-    return TaskSpec(name, data, cands, act, invariant_action, "mlp", "SE(3)", "SO(3)", "mse",
+    return TaskSpec(name, data, cands, act, invariant_action, "features", "sample", "rep",
+                    "SE(3)", "SO(3)", "mse", Rep(0, k), Rep(1),
                     features={"SE(3)": (_distances, 3), "SO(3)": (_gram, 6)},
                     truth=(lambda x: syn.se3_target(x, eps=eps, k=k), act, data.test.x))
 
@@ -227,10 +235,13 @@ def build_model(spec: TaskSpec, method: str, cfg: SoftConfig, seed: int) -> nn.M
     mlp = lambda n_in: MLP(n_in, d_out, cfg.width, cfg.depth, generator=gen)
     if method in ("mlp", "aug"):
         return mlp(d_in)
+    kw = dict(hidden=cfg.resolved("hidden"), blocks=cfg.resolved("blocks"),
+              gate=cfg.resolved("gate"), generator=gen)
+    backbone = (lambda: GatedTensorNet(spec.rep_in, spec.rep_out, **kw)) if (
+        spec.backbone == "rep") else (lambda: mlp(d_in))
+    if method in ("free", "ours-reference", "ours-eb"):
+        return backbone()
     if spec.kind == "rep":
-        kw = dict(hidden=cfg.resolved("hidden"), blocks=cfg.resolved("blocks"), generator=gen)
-        if method in ("free", "ours-reference", "ours-eb"):
-            return GatedTensorNet(spec.rep_in, spec.rep_out, **kw)
         if method == "exact":
             return GatedTensorNet(spec.rep_in, spec.rep_out, group=spec.group(spec.full), **kw)
         if method == "oracle":
@@ -238,20 +249,21 @@ def build_model(spec: TaskSpec, method: str, cfg: SoftConfig, seed: int) -> nn.M
                                   **kw)
         return GatedTensorNet(spec.rep_in, spec.rep_out, group=spec.group(spec.full),
                               residual=True, **kw)
-    if method in ("free", "ours-reference", "ours-eb"):
-        return mlp(d_in)
     label = spec.exact_type if method == "oracle" else spec.full
     fn, n = spec.features[label]
     inv = invariant_mlp(fn, n, d_out, width=cfg.width, depth=cfg.depth, generator=gen)
-    return ResidualPathway(inv, mlp(d_in)) if method == "rpp" else inv
+    if method == "rpp":
+        return ResidualPathway(inv, backbone())
+    return inv
 
 
-def build_regularizer(spec: TaskSpec, method: str, cfg: SoftConfig,
-                      total_steps: int) -> MixedSymmetryRegularizer | None:
-    """One regularizer per candidate type with the method's strength schedule (or None)."""
+def build_regularizer(spec: TaskSpec, method: str, cfg: SoftConfig, total_steps: int,
+                      strength: float | None = None) -> MixedSymmetryRegularizer | None:
+    """One regularizer per candidate type with the method's strength schedule (or None);
+    ``strength`` is the initial λ of every type (default: the first of ``cfg.strength``)."""
     if method not in ("ours-reference", "ours-eb"):
         return None
-    form = "projection" if spec.kind == "rep" else "sample"
+    form = spec.form
     regs = [EquivarianceRegularizer(G, spec.act_in, spec.act_out, method=form, name=label)
             for label, G in spec.candidates]
     warmup = max(1, int(round(cfg.warmup_fraction * total_steps)))
@@ -259,9 +271,15 @@ def build_regularizer(spec: TaskSpec, method: str, cfg: SoftConfig,
     if method == "ours-reference":
         sched = ReferenceRule(warmup, cfg.power, min(cfg.window, warmup))
     else:
-        sched = EmpiricalBayesRule(n_train * spec.data.train.y.shape[1], n_train, warmup=warmup,
-                                   alpha=cfg.eb_alpha, var_floor=cfg.eb_floor)
-    return MixedSymmetryRegularizer(regs, cfg.resolved("strength"), sched, n_train=n_train,
+        # sampling form: the residual and the MSE share units, so λ = 1 already weighs the
+        # residual like the fit error; larger strengths scale up the sampling noise of the
+        # regularizer's gradient, which then drowns the data gradient in Adam's normalised
+        # steps. The projection form is applied proximally, stable for any strength.
+        cap = cfg.eb_max if cfg.eb_max is not None else (1e6 if form == "projection" else 1.0)
+        sched = EmpiricalBayesRule(n_train * spec.data.train.y.shape[1], warmup=warmup,
+                                   alpha=cfg.eb_alpha, var_floor=cfg.eb_floor, max_strength=cap)
+    strength = float(cfg.strength[0]) if strength is None else float(strength)
+    return MixedSymmetryRegularizer(regs, strength, sched,
                                     proximal=form == "projection")
 
 
@@ -283,7 +301,8 @@ def _metric(spec, pred, y):
     return (pred - y).square().mean()
 
 
-def make_step(spec: TaskSpec, method: str, cfg: SoftConfig, generator: torch.Generator):
+def make_step(spec: TaskSpec, method: str, cfg: SoftConfig, generator: torch.Generator,
+              free_decay: float = 0.0):
     """``step(model, batch) -> {"loss", "mse"}``: MSE + priors + regularizers."""
     full = spec.group(spec.full)
 
@@ -295,7 +314,7 @@ def make_step(spec: TaskSpec, method: str, cfg: SoftConfig, generator: torch.Gen
         pred = model(x)
         mse = (pred - y).square().mean()
         loss = mse + prior_penalty(model.net, equivariant_decay=cfg.rpp_equivariant_decay,
-                                   free_decay=cfg.rpp_free_decay)
+                                   free_decay=free_decay)
         if model.mixed is not None:
             loss = loss + model.mixed(model.net, x, y=pred, data_loss=mse, generator=generator)
         return {"loss": loss, "mse": mse.detach()}
@@ -340,18 +359,28 @@ def true_errors(spec: TaskSpec, samples: int = 32, seed: int = 0) -> dict:
 
 
 def train_one(spec: TaskSpec, method: str, seed: int, cfg: SoftConfig, *,
-              checkpoint: str | Path | None = None) -> dict:
+              free_decay: float | None = None, strength: float | None = None,
+              checkpoint: str | Path | None = None, resume: str | Path | None = None) -> dict:
     """Train one (method, seed); return the harness metrics plus ``test`` (the metric at the
-    best validation epoch), ``errors`` (per type) and the strengths ``history``."""
+    best validation epoch), ``errors`` (per type) and the strengths ``history``. ``free_decay``
+    is the residual pathway's free-path prior (default: the first of ``cfg.rpp_free_decay``),
+    ``strength`` our methods' initial λ (default: the first of ``cfg.strength``)."""
+    if free_decay is None:
+        free_decay = float(cfg.rpp_free_decay[0])
+    if strength is None:
+        strength = float(cfg.strength[0])
     gen = seed_everything(seed)
     net = build_model(spec, method, cfg, seed)
     epochs = cfg.resolved("epochs")
     train = spec.data.train.to(torch.float32)
     n = len(train)
     steps_per_epoch = math.ceil(n / cfg.batch_size)
-    mixed = build_regularizer(spec, method, cfg, epochs * steps_per_epoch)
+    mixed = build_regularizer(spec, method, cfg, epochs * steps_per_epoch, strength)
     model = SoftModel(net, mixed)
-    lr = cfg.resolved("lr")
+    mlp_only = method in ("mlp", "aug") or (spec.kind == "features" and method in (
+        "exact", "oracle")) or (spec.backbone == "mlp" and method in ("free", "ours-reference",
+                                                                       "ours-eb", "rpp"))
+    lr = cfg.mlp_lr if mlp_only else cfg.resolved("lr")
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     warm = max(1, epochs // 20)
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -366,19 +395,26 @@ def train_one(spec: TaskSpec, method: str, seed: int, cfg: SoftConfig, *,
                 for i in range(0, n, cfg.batch_size)]
 
     key = "val_ade" if spec.metric == "ade" else "val_mse"
-    trainer = Trainer(model, opt, step=make_step(spec, method, cfg, gen), batches=batches,
+    trainer = Trainer(model, opt, step=make_step(spec, method, cfg, gen, free_decay),
+                      batches=batches,
                       epochs=epochs, evaluate=_evaluate(spec), select=(key, "min"),
                       eval_every=cfg.eval_every, scheduler=sched, generator=gen,
                       config={"task": spec.name, "method": method, "seed": seed,
+                              "free_decay": free_decay, "strength": strength,
                               **{k: v for k, v in asdict(cfg).items()
-                                 if k not in ("methods", "seeds", "out", "progress", "subdir")}},
+                                 if k not in ("methods", "seeds", "out", "progress", "subdir",
+                                              "time_limit_s", "device")}},
                       name=f"soft {spec.name} {method} s{seed}", checkpoint=checkpoint,
+                      resume=resume,
                       time_limit_s=cfg.time_limit_s, progress=cfg.progress, device=cfg.device)
     metrics = trainer.fit()
     model.eval()
     best = metrics["best"]
     metrics["test"] = best["test_ade" if spec.metric == "ade" else "test_mse"]
     metrics["test_mse"] = best["test_mse"]
+    metrics["val"] = best[key]
+    metrics["free_decay"] = free_decay
+    metrics["strength"] = strength
     metrics["errors"] = model_errors(spec, net, cfg.error_samples, seed)
     if mixed is not None:
         metrics["strength_history"] = mixed.history
@@ -437,8 +473,8 @@ def results_table(spec: TaskSpec, rows: list[dict], truth: dict) -> str:
 
 
 def strengths_figure(spec: TaskSpec, runs: dict, truth: dict, path: str | Path) -> None:
-    """Learned strengths over training (both rules, mean and min–max over seeds) and the
-    trained models' per-type errors against the data's."""
+    """Learned strengths and regularizer values over training (both rules; mean and min–max
+    over seeds), and the trained models' per-type errors against the data's."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -447,26 +483,32 @@ def strengths_figure(spec: TaskSpec, runs: dict, truth: dict, path: str | Path) 
 
     labels = [label for label, _ in spec.candidates]
     ours = [m for m in ("ours-reference", "ours-eb") if m in runs]
-    fig, axes = plt.subplots(1, len(ours) + 1, figsize=(4.6 * (len(ours) + 1), 3.8))
-    axes = np.atleast_1d(axes)
+    fig, axes = plt.subplots(2, len(ours) + 1, figsize=(4.6 * (len(ours) + 1), 7.2),
+                             squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, method in zip(axes, ours):
-        for k, label in enumerate(labels):
-            curves = [np.array([[h["step"], h["strengths"][label]] for h in r["strength_history"]])
-                      for r in runs[method] if r.get("strength_history")]
-            if not curves:
-                continue
-            n = min(len(c) for c in curves)
-            steps = curves[0][:n, 0]
-            vals = np.stack([c[:n, 1] for c in curves])
-            ax.plot(steps, vals.mean(0), color=colors[k % len(colors)], label=label)
-            ax.fill_between(steps, vals.min(0), vals.max(0), color=colors[k % len(colors)],
-                            alpha=0.2)
-        ax.set_yscale("log")
-        ax.set(xlabel="optimizer step", ylabel="strength λ", title=METHOD_LABELS[method])
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    ax = axes[-1]
+    for col, method in enumerate(ours):
+        for row, key in enumerate(("strengths", "values")):
+            ax = axes[row, col]
+            for k, label in enumerate(labels):
+                curves = [np.array([[h["step"], h[key][label]] for h in r["strength_history"]
+                                    if h.get(key)]) for r in runs[method]
+                          if r.get("strength_history")]
+                curves = [c for c in curves if len(c)]
+                if not curves:
+                    continue
+                n = min(len(c) for c in curves)
+                steps = curves[0][:n, 0]
+                vals = np.clip(np.stack([c[:n, 1] for c in curves]), 1e-30, None)
+                color = colors[k % len(colors)]
+                ax.plot(steps, vals.mean(0), color=color, label=label)
+                ax.fill_between(steps, vals.min(0), vals.max(0), color=color, alpha=0.2)
+            ax.set_yscale("log")
+            ax.set(xlabel="optimizer step",
+                   ylabel="strength λ" if key == "strengths" else "regularizer R",
+                   title=f"{METHOD_LABELS[method]}: {'λ' if key == 'strengths' else 'R'}")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8)
+    ax = axes[0, -1]
     x = np.arange(len(labels))
     width = 0.8 / (len(ours) + 1)
     ax.bar(x, [truth[lab] for lab in labels], width, color="k", alpha=0.6, label="data (true)")
@@ -478,10 +520,20 @@ def strengths_figure(spec: TaskSpec, runs: dict, truth: dict, path: str | Path) 
     ax.set(ylabel="relative equivariance error", title="discovered levels vs data")
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
+    axes[1, -1].axis("off")
     fig.suptitle(f"soft equivariance, task {spec.name}")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _grid(method: str, cfg: SoftConfig) -> tuple[str, tuple]:
+    """The hyperparameter a method selects on seed 0 and its grid."""
+    if method in ("ours-reference", "ours-eb"):
+        return "strength", tuple(cfg.strength)
+    if method == "rpp":
+        return "free_decay", tuple(cfg.rpp_free_decay)
+    return "strength", (cfg.strength[0],)
 
 
 def run_soft(cfg: SoftConfig) -> dict:
@@ -495,10 +547,18 @@ def run_soft(cfg: SoftConfig) -> dict:
     print(f"[soft {cfg.task}] data's true per-type errors: "
           + ", ".join(f"{k} {v:.4f}" for k, v in truth.items()), flush=True)
     runs: dict[str, list] = {}
+    chosen: dict[str, dict] = {}
     for method in cfg.methods:
         runs[method] = []
+        key, grid = _grid(method, cfg)
         for seed in range(cfg.seeds):
-            m = train_one(spec, method, seed, cfg)
+            if seed == 0 and len(grid) > 1:  # the hyperparameter, by validation on seed 0
+                trials = [train_one(spec, method, seed, cfg, **{key: float(v)}) for v in grid]
+                m = min(trials, key=lambda r: r["val"])
+                m["grid"] = [{key: r[key], "val": r["val"], "test": r["test"]} for r in trials]
+                chosen[method] = {key: m[key]}
+            else:
+                m = train_one(spec, method, seed, cfg, **chosen.get(method, {}))
             runs[method].append(m)
             errs = ", ".join(f"{k} {v:.4f}" for k, v in m["errors"].items())
             lam = ""
@@ -511,6 +571,7 @@ def run_soft(cfg: SoftConfig) -> dict:
     table = results_table(spec, rows, truth)
     settings = {k: v for k, v in asdict(cfg).items()}
     metrics = {"task": cfg.task, "settings": settings, "true_errors": truth, "summary": rows,
+               "selected": chosen,
                "runs": runs, "wall_seconds": time.perf_counter() - t0}
     write_json(out / "metrics.json", metrics)
     (out / "table.md").write_text(table + "\n")

@@ -64,8 +64,10 @@ class MixedSymmetryRegularizer(nn.Module):
         Initial ``λ_j >= 0``.
     schedule : StrengthSchedule, optional
         Default :class:`ConstantStrengths`.
-    n_train : int
-        Training inputs (``c_j`` of sampling-form regularizers for schedules that need it).
+    sample_count : int
+        ``c_j`` of sampling-form regularizers for schedules that count pseudo-observations:
+        how many independent measurements of the type's non-equivariance one value stands for
+        (1: the batch mean is one measurement of the expected residual).
     proximal : bool
         Apply projection-form terms by :meth:`proximal_step` instead of through the loss.
 
@@ -85,7 +87,7 @@ class MixedSymmetryRegularizer(nn.Module):
     """
 
     def __init__(self, regularizers: Sequence[EquivarianceRegularizer], strengths=1.0,
-                 schedule: StrengthSchedule | None = None, *, n_train: int | None = None,
+                 schedule: StrengthSchedule | None = None, *, sample_count: int = 1,
                  proximal: bool = False):
         super().__init__()
         regs = list(regularizers) if not isinstance(regularizers, EquivarianceRegularizer) else [
@@ -118,7 +120,9 @@ class MixedSymmetryRegularizer(nn.Module):
         if not isinstance(schedule, StrengthSchedule):
             raise TypeError(f"expected a StrengthSchedule, got {type(schedule).__name__}")
         self.schedule = schedule
-        self.n_train = n_train
+        if isinstance(sample_count, bool) or not isinstance(sample_count, int) or sample_count < 1:
+            raise ValueError(f"expected sample_count >= 1, got {sample_count!r}")
+        self.sample_count = sample_count
         self.proximal = bool(proximal)
         self.values: torch.Tensor | None = None
         self.data_loss: float | None = None
@@ -180,12 +184,8 @@ class MixedSymmetryRegularizer(nn.Module):
         """``(c_j, D_j)`` per type: pseudo-observation count and coordinates per count."""
         out = []
         for r in self.regularizers:
-            if r.method == "projection":
-                out.append((1, r.dof(model)))
-            else:
-                if self.n_train is None:
-                    raise ValueError("sampling-form regularizers need n_train for this schedule")
-                out.append((self.n_train, r.dof(model)))
+            c = 1 if r.method == "projection" else self.sample_count
+            out.append((c, r.dof(model)))
         return out
 
     def step(self, model=None, *, data_loss: float | None = None) -> None:

@@ -15,9 +15,10 @@ equivariant without hurting the fit keep large ``R_j`` and lose strength.
 :class:`EmpiricalBayesRule` (ours) is a continuous alternative derived from a hierarchical
 Gaussian model. Read the data term as a Gaussian likelihood with noise variance ``σ_n²`` over
 ``N_obs`` observed coordinates, and regularizer ``j`` as a zero-mean Gaussian prior (or, for the
-sampling form, pseudo-likelihood) with variance ``σ_j²`` on the ``c_j D_j`` coordinates of the
-non-equivariant residual it sums (``D_j`` = :meth:`EquivarianceRegularizer.dof`, ``c_j`` = 1 for
-the projection form and the number of training inputs for the sampling form). With
+sampling form, a measurement of the expected residual) with variance ``σ_j²`` on the ``c_j D_j``
+coordinates of the non-equivariant residual it sums (``D_j`` = :meth:`EquivarianceRegularizer.dof`:
+non-equivariant weight coordinates, or output coordinates for the sampling form; ``c_j = 1``, see
+:class:`MixedSymmetryRegularizer`). With
 inverse-gamma hyperpriors ``IG(α, β)`` on the variances, coordinate ascent on the joint posterior
 alternates a gradient step on the weights with the closed-form updates
 
@@ -32,6 +33,13 @@ variance shrinks and its strength grows until the floor ``β_j`` (``β_j = var_f
 stops it: the model becomes equivariant. A type the data breaks keeps a residual of the size the
 fit needs and a strength inversely proportional to it. No step is discontinuous; ``R_j`` and the
 MSE enter through exponential moving averages.
+
+Stabilisation. Joint MAP over weights and variances has a positive feedback: a worse fit raises
+``σ_n²``, which raises every ``λ_j``, which pushes the model towards the symmetric solution and
+worsens the fit further (on the SE(3) task this collapsed all three types to exact invariance).
+A transiently worse fit is an optimisation event, not evidence of noisier data, so by default
+(``noise="best"``) ``σ_n²`` uses the smallest smoothed MSE seen so far: it can only fall, and the
+strengths respond to the regularizers alone. ``noise="current"`` is the plain coordinate ascent.
 """
 
 from __future__ import annotations
@@ -149,8 +157,6 @@ class EmpiricalBayesRule(StrengthSchedule):
     ----------
     n_observations : int
         ``N_obs``: training inputs times output coordinates.
-    n_train : int
-        Training inputs (``c_j`` of sampling-form regularizers).
     warmup : int
         Steps with the initial strengths before the first update.
     alpha : float
@@ -160,10 +166,14 @@ class EmpiricalBayesRule(StrengthSchedule):
         mode), which bounds every strength.
     ema : float
         Smoothing of ``R_j`` and the MSE between steps (0: none).
+    max_strength : float
+        Cap on every strength.
+    noise : {"best", "current"}
+        ``σ_n²`` from the smallest smoothed MSE so far (default) or from the current one.
 
     Examples
     --------
-    >>> rule = EmpiricalBayesRule(n_observations=100, n_train=100, var_floor=1e-8)
+    >>> rule = EmpiricalBayesRule(n_observations=100, var_floor=1e-8)
     >>> lam = rule.update(0, torch.ones(2), torch.tensor([1e-6, 1.0]), 0.5, [(1, 10), (1, 10)])
     >>> bool(lam[0] > 1e4 * lam[1])    # the unbroken type gets the much larger strength
     True
@@ -171,10 +181,10 @@ class EmpiricalBayesRule(StrengthSchedule):
 
     name = "empirical-bayes"
 
-    def __init__(self, n_observations: int, n_train: int, *, warmup: int = 0, alpha: float = 1.0,
-                 var_floor: float = 1e-8, ema: float = 0.9, max_strength: float = 1e6):
+    def __init__(self, n_observations: int, *, warmup: int = 0, alpha: float = 1.0,
+                 var_floor: float = 1e-8, ema: float = 0.9, max_strength: float = 1e6,
+                 noise: str = "best"):
         self.n_obs = _check_int("n_observations", n_observations, 1)
-        self.n_train = _check_int("n_train", n_train, 1)
         self.warmup = _check_int("warmup", warmup, 0)
         self.alpha = _check_pos("alpha", alpha, allow_zero=True)
         self.var_floor = _check_pos("var_floor", var_floor)
@@ -182,8 +192,12 @@ class EmpiricalBayesRule(StrengthSchedule):
             raise ValueError(f"expected 0 <= ema < 1, got {ema!r}")
         self.ema = float(ema)
         self.max_strength = _check_pos("max_strength", max_strength)
+        if noise not in ("best", "current"):
+            raise ValueError(f"expected noise 'best' or 'current', got {noise!r}")
+        self.noise = noise
         self.values: torch.Tensor | None = None
         self.mse: float | None = None
+        self.best_mse: float | None = None
 
     def variances(self, values: torch.Tensor, mse: float, counts):
         """``(σ_n², σ_j²)`` for smoothed regularizer values and MSE."""
@@ -202,16 +216,20 @@ class EmpiricalBayesRule(StrengthSchedule):
         e = self.ema
         self.values = v if self.values is None else e * self.values + (1 - e) * v
         self.mse = float(data_loss) if self.mse is None else e * self.mse + (1 - e) * data_loss
+        self.best_mse = self.mse if self.best_mse is None else min(self.best_mse, self.mse)
         if step < self.warmup:
             return None
-        noise, var, c = self.variances(self.values, self.mse, counts)
+        mse = self.best_mse if self.noise == "best" else self.mse
+        noise, var, c = self.variances(self.values, mse, counts)
         lam = (c * noise / (self.n_obs * var)).clamp(max=self.max_strength)
         return lam.to(strengths.dtype)
 
     def state_dict(self) -> dict:
-        return {"values": None if self.values is None else self.values.tolist(), "mse": self.mse}
+        return {"values": None if self.values is None else self.values.tolist(), "mse": self.mse,
+                "best_mse": self.best_mse}
 
     def load_state_dict(self, state: dict) -> None:
         v = state.get("values")
         self.values = None if v is None else torch.tensor(v, dtype=torch.float64)
         self.mse = state.get("mse")
+        self.best_mse = state.get("best_mse")

@@ -45,7 +45,7 @@ def test_total_is_weighted_sum():
     # recompute with the same generator stream: one generator drives the three samples in turn
     g = _gen(2)
     parts = [float(r(net, x, generator=g).detach()) for r in _regs("sample")]
-    assert float(total) == pytest.approx(sum(a * b for a, b in zip(lam, parts)), rel=1e-12)
+    assert float(total.detach()) == pytest.approx(sum(a * b for a, b in zip(lam, parts)), rel=1e-12)
     assert mixed.values.tolist() == pytest.approx(parts, rel=1e-12)
 
 
@@ -67,9 +67,9 @@ def test_reference_rule_law():
 
 
 def test_empirical_bayes_closed_form_and_monotonicity():
-    rule = EmpiricalBayesRule(n_observations=9000, n_train=1000, alpha=1.0, var_floor=1e-8,
+    rule = EmpiricalBayesRule(n_observations=9000, alpha=1.0, var_floor=1e-8,
                               ema=0.0)
-    counts = [(1, 5000), (1, 5000), (1000, 9)]
+    counts = [(1, 5000), (1, 5000), (1, 9)]
     vals = torch.tensor([0.1, 1e-4, 0.3], dtype=torch.float64)
     lam = rule.update(0, torch.ones(3, dtype=torch.float64), vals, 0.002, counts)
     a, beta = 1.0, 1e-8 * 2
@@ -83,8 +83,24 @@ def test_empirical_bayes_closed_form_and_monotonicity():
     assert torch.isfinite(lam0).all() and float(lam0.max()) <= rule.max_strength
 
 
+def test_empirical_bayes_noise_uses_the_best_fit():
+    """A worse fit must not raise the strengths (the joint-MAP feedback); with noise="current"
+    it does, in proportion to the MSE."""
+    counts = [(1, 100), (1, 100)]
+    vals = torch.tensor([1e-3, 1.0], dtype=torch.float64)
+    best = EmpiricalBayesRule(1000, ema=0.0)
+    plain = EmpiricalBayesRule(1000, ema=0.0, noise="current")
+    lam = torch.ones(2, dtype=torch.float64)
+    a = best.update(0, lam, vals, 0.01, counts)
+    b = best.update(1, lam, vals, 1.0, counts)
+    torch.testing.assert_close(a, b)
+    c = plain.update(0, lam, vals, 0.01, counts)
+    d = plain.update(1, lam, vals, 1.0, counts)
+    torch.testing.assert_close(d / c, torch.full_like(c, 100.0), rtol=1e-3, atol=0)
+
+
 def test_empirical_bayes_keeps_initial_strengths_in_warmup():
-    rule = EmpiricalBayesRule(100, 10, warmup=3)
+    rule = EmpiricalBayesRule(100, warmup=3)
     for s in range(3):
         assert rule.update(s, torch.ones(2), torch.ones(2), 1.0, [(1, 5), (1, 5)]) is None
     assert rule.update(3, torch.ones(2), torch.ones(2), 1.0, [(1, 5), (1, 5)]) is not None
@@ -179,5 +195,5 @@ def test_bad_input():
     with pytest.raises(ValueError, match="power"):
         ReferenceRule(10, power=-1.0)
     with pytest.raises(ValueError, match="ema"):
-        EmpiricalBayesRule(10, 10, ema=1.0)
+        EmpiricalBayesRule(10, ema=1.0)
     assert ConstantStrengths().update(0, torch.ones(1), torch.ones(1), None, None) is None
