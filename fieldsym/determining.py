@@ -13,8 +13,9 @@ The unknowns are functions of some of the ``variables`` (sympy applied functions
    functions of fewer arguments, :math:`f = \iint R + \sum_{v} \sum_{j<k_v} v^j g_{v,j}`;
 4. **separate** indirectly: differentiate an equation by a variable that some of its unknowns
    do not depend on (``F'(t) + G'(q) = 0`` gives ``F'' = 0``);
-5. **solve a linear ODE** with constant coefficients in one unknown (``f_uu + f_u = 0``) with
-   ``dsolve``; its integration constants become functions of the other arguments;
+5. **solve a linear ODE** in one unknown along one variable (``f_uu + f_u = 0``,
+   ``t f_tt + f_t/2 = 0``) with ``dsolve``; its integration constants become functions of the
+   other arguments; the answer is verified by substitution;
 6. **complete**: under an orderly ranking, reduce every equation by the leading derivatives of
    the others and add the nonzero integrability conditions (cross-derivatives); a system whose
    conditions all reduce to zero is passive.
@@ -25,7 +26,13 @@ for the heat equation's :math:`\beta(x,t)\partial_u`.  When the loop stops with 
 are not passive, or with constants still tied by equations, the result is marked incomplete
 and :class:`UnsolvedSystemError` carries the remaining equations: a partial answer is never
 presented as complete.  Parameters (symbols that are neither variables nor unknowns) are
-treated as generic, nonzero.
+treated as generic: every expression in them that the solver divides by, or that an integral
+needs to be nonzero, is recorded in :attr:`LinearPDESolution.assumptions`.
+
+Determinism: every choice (which equation, which unknown, which variable) follows a total
+order on expressions (:func:`sympy.default_sort_key`), never the order of a ``set``, so the
+answer does not depend on ``PYTHONHASHSEED``.  Zero tests on coefficients with radicals or
+transcendental functions use :func:`fieldsym._zerotest.is_zero`.
 """
 
 from __future__ import annotations
@@ -36,6 +43,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+
+from ._calculus import generic_integrate, solve_linear_ode
+from ._limits import SolverTimeout, check, time_limit
+from ._zerotest import is_zero, sort_key
+from .splitting import independent_functions
 
 __all__ = ["LinearPDESolution", "UnsolvedSystemError", "solve_linear_pde_system"]
 
@@ -62,6 +74,8 @@ class LinearPDESolution:
     conditions : list of expressions (``= 0``) on ``functions``; passive when ``complete``
     complete : bool
     steps : int, number of solver steps taken
+    assumptions : list of expressions in the parameters assumed nonzero (generic case)
+    reason : why the result is incomplete ("" when complete)
     """
 
     targets: dict
@@ -71,6 +85,8 @@ class LinearPDESolution:
     complete: bool
     steps: int = 0
     log: list = field(default_factory=list)
+    assumptions: list = field(default_factory=list)
+    reason: str = ""
 
     def require_complete(self):
         if not self.complete:
@@ -79,22 +95,25 @@ class LinearPDESolution:
 
 
 def _independent(functions, v) -> bool:
-    """Sufficient test that ``functions`` of ``v`` are linearly independent over the constants:
-    their Wronskian is nonzero at a sample point (other symbols sampled too)."""
-    n = len(functions)
-    if n == 1:
+    """Test that ``functions`` of ``v`` (and possibly of other symbols) are linearly
+    independent over the functions of the other symbols: their values at as many random
+    values of ``v``, the other symbols fixed at random values, form a full-rank matrix
+    (:func:`fieldsym.splitting.independent_functions`; no symbolic Wronskian)."""
+    if len(functions) == 1:
         return True
-    W = sp.Matrix(n, n, lambda i, j: sp.diff(functions[j], v, i))
-    others = sorted(set().union(*[f.free_symbols for f in functions]) - {v}, key=str)
-    for point in (sp.Rational(7, 10), sp.Rational(-13, 11)):
-        subs = {v: point} | {s: sp.Rational(3 + k, 5 + 2 * k) for k, s in enumerate(others)}
-        try:
-            det = sp.N(W.xreplace(subs).det(), 30)
-        except (TypeError, ValueError, ZeroDivisionError):
-            continue
-        if det.is_number and det.is_finite and abs(det) > 1e-12:
-            return True
-    return False
+    others = set().union(*[f.free_symbols for f in functions]) - {v}
+    return independent_functions(list(functions), {v}, others)
+
+
+def _is_rational_in(expr) -> bool:
+    """Whether ``expr`` is built from symbols with +, *, integer powers (exact zero test by
+    ``cancel``)."""
+    for p in sp.preorder_traversal(expr):
+        if isinstance(p, sp.Function) and not isinstance(p, AppliedUndef):
+            return False
+        if p.is_Pow and not p.exp.is_Integer:
+            return False
+    return True
 
 
 class _Solver:
@@ -107,6 +126,7 @@ class _Solver:
         self.counter = itertools.count(1)
         self.log: list[str] = []
         self.separated: set = set()
+        self.assumptions: list = []
         # caches keyed by expression: new unknowns get fresh names, so entries stay valid
         self._occ_cache: dict = {}
         self._lin_cache: dict = {}
@@ -132,23 +152,34 @@ class _Solver:
         self.heads.append(head)
         return head
 
+    def assume_nonzero(self, c):
+        """Record a divisor ``c``: a parameter expression is a generic assumption."""
+        c = sp.sympify(c)
+        if c.is_Number or set(self.variables) & c.free_symbols:
+            return
+        if not c.free_symbols:
+            return
+        self.assumptions.append(c)
+
     def occurrences(self, e):
-        """``{occurrence: (head, counts dict)}`` for unknowns and their derivatives in ``e``."""
+        """``{occurrence: (head, counts dict)}`` for unknowns and their derivatives in ``e``,
+        in a hash-independent order."""
         hit = self._occ_cache.get(e)
         if hit is not None:
             return hit
         heads = set(self.heads)
-        out = {}
+        found = []
         for d in e.atoms(sp.Derivative):
             if d.expr in heads:
-                out[d] = (d.expr, dict(d.variable_count))
-        rest = e.xreplace({d: sp.Dummy() for d in out})
+                found.append((d, (d.expr, dict(d.variable_count))))
+        rest = e.xreplace({d: sp.Dummy() for d, _ in found})
         for a in rest.atoms(AppliedUndef):
             if a in heads:
-                out[a] = (a, {})
+                found.append((a, (a, {})))
         for s in rest.free_symbols:
             if s in heads:
-                out[s] = (s, {})
+                found.append((s, (s, {})))
+        out = dict(sorted(found, key=lambda kv: sort_key(kv[0])))
         self._occ_cache[e] = out
         return out
 
@@ -168,14 +199,15 @@ class _Solver:
         for c in list(coeffs.values()) + [rem]:
             if any(s in c.free_symbols for s in dums.values()):
                 raise ValueError(f"determining equation is not linear in the unknowns: {e}")
-        if rem != 0:
+        if rem != 0 and not is_zero(rem):
             raise ValueError(f"determining equation is not homogeneous (term {rem}): {e}")
         self._lin_cache[e] = coeffs
         return coeffs
 
     def explicit_vars(self, e, occ):
+        """Variables occurring outside the unknowns, in the order of ``self.variables``."""
         rest = e.xreplace({o: sp.Dummy() for o in occ})
-        return {v for v in self.variables if v in rest.free_symbols}
+        return [v for v in self.variables if v in rest.free_symbols]
 
     def substitute(self, head, value):
         def rep(expr):
@@ -205,7 +237,8 @@ class _Solver:
                 continue
             seen.add(key)
             out.append(key)
-        self.eqs = sorted(out, key=lambda e: (len(sp.Add.make_args(e)), sp.count_ops(e)))
+        self.eqs = sorted(out, key=lambda e: (len(sp.Add.make_args(e)), sp.count_ops(e),
+                                              sort_key(e)))
 
     def _canonical(self, d):
         hit = self._canon.get(d)
@@ -221,9 +254,25 @@ class _Solver:
         num = sp.expand(sp.numer(sp.together(e)))
         if num == 0:
             return num
+        num = self._drop_zero_coefficients(num)
+        if num == 0:
+            return num
         num = self.primitive(num)
         lead = sp.Add.make_args(num)[0].as_coeff_Mul()[0]
         return sp.expand(num / lead) if lead != 0 else num
+
+    def _drop_zero_coefficients(self, e):
+        """Remove terms whose coefficient is zero only by an identity that ``expand`` does
+        not see (``tan(x) cos(x) - sin(x)``, radicals)."""
+        occ = self.occurrences(e)
+        if not occ:
+            return sp.S.Zero if is_zero(e) else e
+        coeffs = self.linear_parts(e, occ)
+        keep = {o: c for o, c in coeffs.items()
+                if not c.is_Add or _is_rational_in(c) or not is_zero(c)}
+        if len(keep) == len(coeffs):
+            return e
+        return sp.expand(sp.Add(*[c * o for o, c in keep.items()]))
 
     def primitive(self, e):
         """Divide out the common factor of the coefficients (free of unknowns; generic, so
@@ -243,6 +292,7 @@ class _Solver:
             return e
         if g.is_Number:
             return e
+        self.assume_nonzero(g)
         return sp.expand(sp.Add(*[sp.cancel(c / g) * o for o, c in coeffs.items()]))
 
     # ------------------------------------------------------------------ steps
@@ -272,7 +322,7 @@ class _Solver:
         for e in self.eqs:
             occ = self.occurrences(e)
             coeffs = self.linear_parts(e, occ)
-            explicit = self.explicit_vars(e, occ)
+            explicit = set(self.explicit_vars(e, occ))
             derived = {h for o, (h, c) in occ.items() if c}
             for o, (h, counts) in occ.items():
                 if counts or h in derived:
@@ -285,12 +335,13 @@ class _Solver:
                     continue
                 c = coeffs[o]
                 key = (bool(set(self.variables) & c.free_symbols), -len(args), len(coeffs),
-                       sp.count_ops(e))
+                       sp.count_ops(e), sort_key(h), sort_key(e))
                 if best is None or key < best[0]:
                     best = (key, h, e, coeffs[o])
         if best is None:
             return False
         _, h, e, c = best
+        self.assume_nonzero(c)
         value = sp.expand(-(e - c * h) / c)
         self.log.append(f"eliminate {h} = {value}")
         self.substitute(h, value)
@@ -303,16 +354,16 @@ class _Solver:
             for term in sp.Add.make_args(sp.expand(g)):
                 occ = self.occurrences(term)
                 if not occ:
-                    r = sp.integrate(term, v)
-                    if r.has(sp.Integral):
+                    r = generic_integrate(term, v, self.assumptions)
+                    if r is None:
                         return None
                     terms.append(r)
                     continue
                 (o, (h, counts)), = occ.items()
                 coef = sp.expand(term / o)
                 if v not in self.args_of(h):
-                    r = sp.integrate(coef, v)
-                    if r.has(sp.Integral):
+                    r = generic_integrate(coef, v, self.assumptions)
+                    if r is None:
                         return None
                     terms.append(r * o)
                 elif counts.get(v, 0) >= 1 and v not in coef.free_symbols:
@@ -332,16 +383,17 @@ class _Solver:
             by_head: dict = {}
             for o, (h, counts) in occ.items():
                 by_head.setdefault(h, []).append((o, counts))
-            for h, lst in sorted(by_head.items(), key=lambda kv: -len(self.args_of(kv[0]))):
+            for h, lst in sorted(by_head.items(),
+                                 key=lambda kv: (-len(self.args_of(kv[0])), sort_key(kv[0]))):
                 if len(lst) != 1 or not lst[0][1]:
                     continue
                 o, counts = lst[0]
                 c = coeffs[o]
-                S = [v for v, k in counts.items() if k]
+                S = [v for v in self.variables if counts.get(v, 0)]
                 args = set(self.args_of(h))
                 g = sp.expand(-(e - c * o) / c)
                 g_occ = self.occurrences(g)
-                if not self.explicit_vars(g, g_occ) <= args:
+                if not set(self.explicit_vars(g, g_occ)) <= args:
                     continue
                 if not all(set(self.args_of(hh)) <= args for hh, _ in g_occ.values()):
                     continue
@@ -354,6 +406,7 @@ class _Solver:
                         break
                 if part is None:
                     continue
+                self.assume_nonzero(c)
                 value = part
                 for v in S:
                     rest = tuple(a for a in self.args_of(h) if a != v)
@@ -390,10 +443,10 @@ class _Solver:
         return False
 
     def solve_ode(self):
-        """An equation in one unknown whose derivatives are all along one variable, with
-        coefficients constant in that variable, is a linear ODE (the other arguments are
-        parameters): ``dsolve`` it, and let its integration constants become new unknowns of
-        the remaining arguments."""
+        """An equation in one unknown whose derivatives are all along one variable ``v``, with
+        coefficients that depend only on the unknown's arguments, is a linear ODE in ``v`` (the
+        other arguments are parameters): ``dsolve`` it, check the answer, and let its integration
+        constants become new unknowns of the remaining arguments."""
         for e in self.eqs:
             if e in self._ode_failed:
                 continue
@@ -407,28 +460,25 @@ class _Solver:
                 continue
             (v,) = dirs
             coeffs = self.linear_parts(e, occ)
-            if any(v in c.free_symbols for c in coeffs.values()):
-                continue  # constant coefficients in v only: dsolve is fast and closed-form
+            args = set(self.args_of(h))
+            if any((c.free_symbols & set(self.variables)) - args for c in coeffs.values()):
+                continue  # split by the other variables first
+            constant = not any(v in c.free_symbols for c in coeffs.values())
+            order = max(counts.get(v, 0) for _, counts in occ.values())
+            if not constant and order > 4:
+                continue
             F = sp.Function("_F")(v)
             ode = sp.Add(*[c * sp.diff(F, v, counts.get(v, 0))
                            for o, c in coeffs.items() for _, counts in [occ[o]]])
-            order = max(counts.get(v, 0) for _, counts in occ.values())
             self._ode_failed.add(e)  # removed again below on success; never retried on failure
-            try:
-                sol = sp.dsolve(ode, F, hint="nth_linear_constant_coeff_homogeneous")
-            except (NotImplementedError, ValueError):
+            found = solve_linear_ode(ode, F, v, order, constant_coefficients=constant,
+                                     assumptions=self.assumptions)
+            if found is None:
                 continue
-            if isinstance(sol, list) or sol.rhs.has(sp.Integral, sp.Order, F):
-                continue
-            check = sp.expand(ode.subs(F, sol.rhs).doit())
-            if check != 0 and sp.simplify(check) != 0:  # once per ODE, at the edge
-                continue
-            consts = sorted(sol.rhs.free_symbols - e.free_symbols - {v}, key=str)
-            if len(consts) != order:
-                continue
+            rhs, consts = found
             self._ode_failed.discard(e)
             rest = tuple(a for a in self.args_of(h) if a != v)
-            value = sol.rhs.xreplace({C: self.new_unknown(rest) for C in consts})
+            value = rhs.xreplace({C: self.new_unknown(rest) for C in consts})
             self.log.append(f"ODE in {v}: {h} = {value}")
             self.substitute(h, sp.expand(value))
             return True
@@ -454,6 +504,7 @@ class _Solver:
 
     def solved(self, e, lead):
         o, _, c = lead
+        self.assume_nonzero(c)
         return sp.expand(-(e - c * o) / c)
 
     def reduce_by(self, e, solved_list, clear_denominators=True):
@@ -479,6 +530,13 @@ class _Solver:
                 return e
         raise UnsolvedSystemError([e], "differential reduction did not terminate")
 
+    def _clean(self, e):
+        """Normal form used to decide whether a reduced equation is new (zero: not new)."""
+        key = self._norm_cache.get(e)
+        if key is None:
+            key = self._norm_cache[e] = self._normal_form(e)
+        return key
+
     def complete(self):
         """One round of autoreduction and integrability conditions; True on change."""
         eqs = list(self.eqs)
@@ -494,7 +552,7 @@ class _Solver:
                         others.append((ld[0], ld[1][0], ld[1][1], self.solved(f, ld)))
                 r = self.reduce_by(e, others)
                 if r != e:
-                    eqs[k] = r
+                    eqs[k] = self._clean(r)
                     changed = True
                     break
             eqs = [e for e in eqs if e != 0]
@@ -511,7 +569,7 @@ class _Solver:
             if l1 is None or l2 is None or l1[1][0] != l2[1][0]:
                 continue
             c1, c2 = l1[1][1], l2[1][1]
-            vs = set(c1) | set(c2)
+            vs = [v for v in self.variables if v in c1 or v in c2]
             lcm = {v: max(c1.get(v, 0), c2.get(v, 0)) for v in vs}
             d1 = [(v, lcm[v] - c1.get(v, 0)) for v in vs if lcm[v] - c1.get(v, 0)]
             d2 = [(v, lcm[v] - c2.get(v, 0)) for v in vs if lcm[v] - c2.get(v, 0)]
@@ -519,6 +577,7 @@ class _Solver:
                 continue
             s = sp.diff(self.solved(e1, l1), *d1) - sp.diff(self.solved(e2, l2), *d2)
             s = self.reduce_by(sp.expand(sp.numer(sp.together(s))), solved_list)
+            s = self._clean(s) if s != 0 else s
             if s != 0:
                 new.append(s)
         if new:
@@ -531,6 +590,7 @@ class _Solver:
         steps = 0
         while steps < self.max_steps:
             steps += 1
+            check()
             self.normalize()
             if not self.eqs:
                 break
@@ -542,6 +602,38 @@ class _Solver:
         return steps
 
 
+def _nonzero_factors(expr) -> list:
+    """Irreducible factors of an expression assumed nonzero, without numbers, powers or
+    signs (``-A**2*B/2`` -> ``[A, B]``)."""
+    try:
+        _, factors = sp.factor_list(sp.together(expr))
+    except (sp.PolynomialError, NotImplementedError):
+        factors = [(expr, 1)]
+    out = []
+    for f, _ in factors:
+        f = sp.numer(sp.together(f)) if f.is_Add else f
+        if f.is_Number:
+            continue
+        if f.could_extract_minus_sign():
+            f = -f
+        out.append(sp.expand(f))
+    return out
+
+
+def _first_position(expr, atom) -> int:
+    """Position of the first occurrence of ``atom`` in the printed ``expr`` (a deterministic
+    reading order for naming)."""
+    pos = sp.sstr(expr).find(sp.sstr(atom))
+    return pos if pos >= 0 else 10**9
+
+
+def _passive(solver, remaining, variables) -> bool:
+    """A further completion round on ``remaining`` changes nothing."""
+    probe = _Solver(remaining, solver.heads, variables, {}, 2)
+    probe.normalize()
+    return not probe.complete()
+
+
 def solve_linear_pde_system(
     equations: Iterable,
     unknowns: Sequence,
@@ -549,6 +641,7 @@ def solve_linear_pde_system(
     targets: Mapping | None = None,
     *,
     max_steps: int = 400,
+    timeout: float | None = None,
 ) -> LinearPDESolution:
     r"""Solve a linear homogeneous system of PDEs for unknown functions.
 
@@ -560,13 +653,14 @@ def solve_linear_pde_system(
     targets : mapping name -> expression to express through the general solution
         (default: the unknowns themselves, keyed by function name).
     max_steps : bound on solver steps; reaching it leaves the result incomplete.
+    timeout : seconds; reaching it leaves the result incomplete (``None``: no limit).
 
     Returns
     -------
     LinearPDESolution
         ``complete`` is False (and :meth:`LinearPDESolution.require_complete` raises
         :class:`UnsolvedSystemError`) when equations remain that are not passive or that still
-        tie constants together.
+        tie constants together, or when a limit was reached; ``reason`` says which.
 
     Examples
     --------
@@ -582,23 +676,44 @@ def solve_linear_pde_system(
                    for u in unknowns}
     targets = dict(targets)
     solver = _Solver(equations, unknowns, variables, targets, max_steps)
-    steps = solver.run()
+    reason = ""
+    try:
+        with time_limit(timeout):
+            steps = solver.run()
+    except SolverTimeout:
+        steps, reason = max_steps, f"time limit of {timeout} s reached"
+        solver.eqs = [e for e in solver.eqs if e != 0]
     remaining = solver.eqs
     constants = [h for h in solver.heads if not isinstance(h, AppliedUndef)]
     functions = [h for h in solver.heads if isinstance(h, AppliedUndef)]
     used = set().union(*[t.free_symbols | t.atoms(AppliedUndef) for t in solver.targets.values()])
     constants = [c for c in constants if c in used]
     cond_symbols = set().union(*[e.free_symbols for e in remaining]) if remaining else set()
-    complete = steps < max_steps and not (cond_symbols & set(constants))
+    complete = not reason and steps < max_steps
+    if not complete and not reason:
+        reason = f"step limit of {max_steps} reached"
+    if complete and cond_symbols & set(constants):
+        complete, reason = False, "constants remain tied to the conditions"
     if complete and remaining:
-        # passivity: a further completion round must change nothing
-        probe = _Solver(remaining, solver.heads, variables, {}, 2)
-        probe.normalize()
-        complete = not probe.complete()
-    # rename constants c1, c2, ... in order of appearance
+        try:
+            with time_limit(timeout):
+                passive = _passive(solver, remaining, variables)
+        except SolverTimeout:
+            passive = False
+        if not passive:
+            complete, reason = False, "the remaining conditions are not passive"
+    # rename constants c1, c2, ... and functions f1, f2, ... in order of first appearance in
+    # the targets (in their given order), then in the conditions
+    order: list = []
+    for expr in list(solver.targets.values()) + list(remaining):
+        for a in sorted(expr.atoms(sp.Symbol, AppliedUndef),
+                        key=lambda a: (_first_position(expr, a), sort_key(a))):
+            if a not in order:
+                order.append(a)
+    rank_of = {a: k for k, a in enumerate(order)}
     names = {}
-    for k, c in enumerate(sorted(constants, key=lambda s: int(s.name[2:]) if s.name[2:].isdigit()
-                                 else 0), 1):
+    for k, c in enumerate(sorted(constants, key=lambda c: (rank_of.get(c, len(order)),
+                                                           sort_key(c))), 1):
         names[c] = sp.Symbol(f"c{k}")
     if complete and remaining:
         # express the targets in normal form modulo the (passive) conditions
@@ -614,8 +729,7 @@ def solve_linear_pde_system(
                  or any(e.has(f) for e in remaining)]
     taken = {str(s) for t in tg.values() for s in t.free_symbols}
     k = 0
-    for f in sorted(functions, key=lambda h: int(h.func.__name__[2:])
-                    if h.func.__name__[2:].isdigit() else 0):
+    for f in sorted(functions, key=lambda h: (rank_of.get(h, len(order)), sort_key(h))):
         if not f.func.__name__.startswith("_f"):
             continue
         while True:
@@ -625,7 +739,14 @@ def solve_linear_pde_system(
                 break
         names[f] = sp.Function(name)(*f.args)
     tg = {key: v.xreplace(names) for key, v in tg.items()}
-    functions = [names.get(f, f) for f in functions]
+    functions = sorted((names.get(f, f) for f in functions),
+                       key=lambda f: (int(f.func.__name__[1:]) if f.func.__name__[1:].isdigit()
+                                      else 10**9, sort_key(f)))
+    assumptions = []
+    for a in solver.assumptions:
+        for f in _nonzero_factors(a):
+            if f not in assumptions:
+                assumptions.append(f)
     return LinearPDESolution(
         targets=tg,
         constants=[names[c] for c in constants],
@@ -634,4 +755,6 @@ def solve_linear_pde_system(
         complete=complete,
         steps=steps,
         log=solver.log,
+        assumptions=sorted(assumptions, key=sort_key),
+        reason="" if complete else reason,
     )

@@ -288,14 +288,24 @@ class PDESystem:
     equations : sequence of sympy expressions in jet coordinates (each ``= 0``)
     solve_for : sequence of jet coordinates, optional
         The principal derivative of each equation.  By default each equation is solved for its
-        highest-order coordinate in which it is linear (ties: the last in name order).
+        highest-order coordinate among those in which it is linear and of which no other
+        coordinate of the equation is a derivative (ties: the last in name order).  An equation
+        linear in no such coordinate but polynomial in its highest-order one (``y*y_xx**2 +
+        y_x``) is kept *implicit* (:attr:`implicit`); symmetry conditions are then reduced by
+        polynomial pseudo-division in that coordinate instead of by substitution.
+
+    Attributes
+    ----------
+    principal : dict coordinate -> solved value (explicit equations)
+    implicit : dict coordinate -> equation, polynomial of degree >= 2 in the coordinate
 
     Notes
     -----
     :meth:`reduce` replaces every derivative of a principal coordinate by the total derivative
     of its solved value, repeatedly, so the result contains parametric coordinates only.  For a
     single equation this normal form is unique; for systems it assumes the equations are
-    passive (no hidden integrability conditions).
+    passive (no hidden integrability conditions).  Implicit equations are not used by
+    :meth:`reduce`; :meth:`remainder` also divides by them.
     """
 
     def __init__(self, jet: JetSpace, equations: Iterable, solve_for: Sequence | None = None):
@@ -309,28 +319,74 @@ class PDESystem:
                 f"{len(solve_for)} coordinates"
             )
         self.principal: dict[sp.Symbol, sp.Expr] = {}
+        self.implicit: dict[sp.Symbol, sp.Expr] = {}
         for k, eq in enumerate(self.equations):
-            lead = self._leading(eq) if solve_for is None else solve_for[k]
-            if not jet.is_coord(lead):
-                raise ValueError(f"equation {k}: {lead} is not a jet coordinate")
-            coef = sp.diff(eq, lead)
-            if coef == 0 or lead in coef.free_symbols:
-                raise ValueError(
-                    f"equation {k} ({eq}) is not linear in {lead}; cannot solve for it")
-            rhs = sp.expand(lead - eq / coef)
-            if lead in rhs.free_symbols:
-                raise ValueError(f"equation {k} cannot be solved for {lead}")
-            self.principal[lead] = rhs
+            if not jet.coords_in(eq):
+                raise ValueError(f"equation {k} ({eq}) contains no field or derivative")
+            if solve_for is None:
+                lead, linear = self._leading(eq, k)
+            else:
+                lead = solve_for[k]
+                if not jet.is_coord(lead):
+                    raise ValueError(f"equation {k}: {lead} is not a jet coordinate")
+                linear = _is_linear_in(eq, lead)
+                if not linear:
+                    raise ValueError(
+                        f"equation {k} ({eq}) is not linear in {lead}; cannot solve for it")
+            if lead in self.principal or lead in self.implicit:
+                raise ValueError(f"equations share the principal coordinate {lead}; give "
+                                 f"solve_for with distinct coordinates")
+            if linear:
+                coef = sp.diff(eq, lead)
+                rest = eq.subs(lead, 0)
+                rhs = sp.expand(-rest / coef)
+                if lead in rhs.free_symbols:
+                    raise ValueError(f"equation {k} cannot be solved for {lead}")
+                self.principal[lead] = rhs
+            else:
+                self.implicit[lead] = eq
+        self._check_solved_forms()
         self._cache: dict[sp.Symbol, sp.Expr] = {}
+        self._busy: set = set()
 
-    def _leading(self, eq):
+    def _is_derivative_of(self, c, p) -> bool:
+        """Whether coordinate ``c`` is ``p`` or one of its derivatives."""
+        cf, cmi = self.jet.info(c)
+        pf, pmi = self.jet.info(p)
+        return cf == pf and all(a >= b for a, b in zip(cmi, pmi))
+
+    def _leading(self, eq, k):
         jet = self.jet
-        lin = [c for c in jet.coords_in(eq) if sp.diff(eq, c) != 0
-               and c not in sp.diff(eq, c).free_symbols]
-        if not lin:
-            raise ValueError(f"equation {eq} is linear in none of its jet coordinates")
-        top = max(sum(jet.info(c)[1]) for c in lin)
-        return max((c for c in lin if sum(jet.info(c)[1]) == top), key=lambda s: s.name)
+        coords = jet.coords_in(eq)
+
+        def maximal(c):
+            return not any(o != c and self._is_derivative_of(o, c) for o in coords)
+
+        lin = [c for c in coords if maximal(c) and _is_linear_in(eq, c)]
+        if lin:
+            top = max(sum(jet.info(c)[1]) for c in lin)
+            return max((c for c in lin if sum(jet.info(c)[1]) == top), key=lambda s: s.name), True
+        top = max(sum(jet.info(c)[1]) for c in coords)
+        lead = max((c for c in coords if sum(jet.info(c)[1]) == top), key=lambda s: s.name)
+        try:
+            degree = sp.Poly(eq, lead).degree()
+        except sp.PolynomialError:
+            degree = None
+        if degree is None or degree < 2 or not maximal(lead):
+            raise ValueError(
+                f"equation {k} ({eq}) is linear in none of its highest derivatives and not a "
+                f"polynomial in {lead}; expected an equation linear or polynomial in its "
+                f"leading derivative (pass solve_for to choose another coordinate)")
+        return lead, False
+
+    def _check_solved_forms(self):
+        """A solved form that contains a derivative of its own principal coordinate would make
+        :meth:`reduce` recurse forever; refuse it with the coordinates named."""
+        for p, rhs in self.principal.items():
+            bad = [c for c in self.jet.coords_in(rhs) if self._is_derivative_of(c, p)]
+            if bad:
+                raise ValueError(f"the solved form {p} = {rhs} contains {bad[0]}, a derivative "
+                                 f"of {p}; solve the equation for a highest derivative")
 
     def _principal_below(self, sym):
         f, mi = self.jet.info(sym)
@@ -344,25 +400,32 @@ class PDESystem:
         """Normal form of one jet coordinate on shell."""
         if sym in self._cache:
             return self._cache[sym]
-        hit = self._principal_below(sym)
-        if hit is None:
-            out = sym
-        else:
-            p, pmi = hit
-            f, mi = self.jet.info(sym)
-            if mi == pmi:
-                out = self.reduce(self.principal[p])
+        if sym in self._busy:
+            raise ValueError(f"reduction of {sym} modulo {list(self.principal)} is cyclic: the "
+                             f"equations are not in a solved form (pass solve_for)")
+        self._busy.add(sym)
+        try:
+            hit = self._principal_below(sym)
+            if hit is None:
+                out = sym
             else:
-                i = next(i for i, (a, b) in enumerate(zip(mi, pmi)) if a > b)
-                lower = list(mi)
-                lower[i] -= 1
-                prev = self.reduce_coord(self.jet.coord(f, tuple(lower)))
-                out = self.reduce(sp.expand(self.jet.D(prev, self.jet.independent[i])))
+                p, pmi = hit
+                f, mi = self.jet.info(sym)
+                if mi == pmi:
+                    out = self.reduce(self.principal[p])
+                else:
+                    i = next(i for i, (a, b) in enumerate(zip(mi, pmi)) if a > b)
+                    lower = list(mi)
+                    lower[i] -= 1
+                    prev = self.reduce_coord(self.jet.coord(f, tuple(lower)))
+                    out = self.reduce(sp.expand(self.jet.D(prev, self.jet.independent[i])))
+        finally:
+            self._busy.discard(sym)
         self._cache[sym] = out
         return out
 
     def reduce(self, expr):
-        """Reduce ``expr`` modulo the equations and all their total derivatives."""
+        """Reduce ``expr`` modulo the explicit equations and all their total derivatives."""
         expr = sp.sympify(expr)
         rep = {}
         for c in self.jet.coords_in(expr):
@@ -370,5 +433,25 @@ class PDESystem:
                 rep[c] = self.reduce_coord(c)
         return sp.expand(expr.xreplace(rep)) if rep else expr
 
+    def remainder(self, expr):
+        """:meth:`reduce`, then clear denominators and take the polynomial pseudo-remainder by
+        each implicit equation in its leading coordinate: zero exactly when ``expr`` vanishes on
+        the solutions (for implicit equations irreducible in their leading coordinate)."""
+        expr = self.reduce(expr)
+        if not self.implicit:
+            return expr
+        expr = sp.numer(sp.together(expr))
+        for lead, eq in self.implicit.items():
+            if lead in expr.free_symbols:
+                expr = sp.prem(sp.expand(expr), sp.expand(eq), lead)
+        return sp.expand(expr)
+
     def __repr__(self):
-        return f"PDESystem({[sp.Eq(k, v) for k, v in self.principal.items()]})"
+        shown = [sp.Eq(k, v) for k, v in self.principal.items()]
+        shown += [sp.Eq(e, 0) for e in self.implicit.values()]
+        return f"PDESystem({shown})"
+
+
+def _is_linear_in(eq, c) -> bool:
+    coef = sp.diff(eq, c)
+    return coef != 0 and c not in coef.free_symbols

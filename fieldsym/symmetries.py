@@ -20,12 +20,23 @@ functions and the conditions they obey, and the commutator table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sympy as sp
 
-from .determining import LinearPDESolution, UnsolvedSystemError, solve_linear_pde_system
+from ._algebra import (
+    SymmetryAlgebra,
+    _assemble,
+    _normalize,  # noqa: F401 - re-exported for callers of the former location
+    _short,  # noqa: F401 - used by the command line
+    _variables,
+    same_span,
+    span_contains,
+)
+from ._limits import SolverTimeout, time_limit
+from ._zerotest import is_zero
+from .determining import UnsolvedSystemError, solve_linear_pde_system
+from .formal import formal_dimension_bound
 from .jets import JetSpace, PDESystem
+from .splitting import NotSplittableError, split_by_jet_functions
 from .vector_fields import VectorField
 
 __all__ = [
@@ -84,14 +95,30 @@ def split_by_jet_monomials(expr, jet: JetSpace) -> list[sp.Expr]:
     return [g for g in (sp.expand(g) for g in groups.values()) if g != 0]
 
 
+def _check_implicit(system: PDESystem):
+    """Implicit equations must be squarefree in their leading coordinate (distinct roots), so
+    that a condition of lower degree vanishing on the equation vanishes identically."""
+    for lead, eq in system.implicit.items():
+        disc = sp.discriminant(sp.expand(eq), lead)
+        if is_zero(disc):
+            raise ValueError(f"the implicit equation {eq} = 0 has a repeated root in {lead}; "
+                             f"give its square-free part")
+
+
 def point_determining_equations(system: PDESystem):
-    """``(equations, unknowns, v)`` for Lie point symmetries of ``system``."""
+    """``(equations, unknowns, v)`` for Lie point symmetries of ``system``.
+
+    Each condition :math:`\\mathrm{pr}\\,v(\\Delta) = 0` is reduced on the explicit equations,
+    divided by the implicit ones (:meth:`PDESystem.remainder`) and split by the functions of
+    the jet variables (:func:`~fieldsym.splitting.split_by_jet_functions`).
+    """
     jet = system.jet
+    _check_implicit(system)
     xi, phi, _ = _ansatz(jet, False)
     v = VectorField(jet, xi, phi)
     eqs = []
     for delta in system.equations:
-        eqs += split_by_jet_monomials(system.reduce(v.prolong(delta)), jet)
+        eqs += split_by_jet_functions(system.remainder(v.prolong(delta)), jet)
     return eqs, list(xi.values()) + list(phi.values()), v
 
 
@@ -107,282 +134,84 @@ def variational_determining_equations(L, jet: JetSpace):
     xi, phi, B = _ansatz(jet, True)
     v = VectorField(jet, xi, phi)
     expr = variational_defect(v, L) - jet.div(B)
-    eqs = split_by_jet_monomials(expr, jet)
+    eqs = split_by_jet_functions(expr, jet)
     return eqs, list(xi.values()) + list(phi.values()) + list(B.values()), v, B
 
 
 def is_point_symmetry(v: VectorField, system: PDESystem) -> bool:
-    """Whether ``pr v(Δ) = 0`` on solutions for every equation."""
-    return all(sp.cancel(sp.together(system.reduce(v.prolong(d)))) == 0
-               for d in system.equations)
-
-
-# ---------------------------------------------------------------------------- linear algebra
-def _coefficient_rows(vectors: Sequence[Sequence[sp.Expr]], variables):
-    keys: dict = {}
-    rows = []
-    for vec in vectors:
-        row: dict = {}
-        for i, comp in enumerate(vec):
-            for term in sp.Add.make_args(sp.expand(comp)):
-                if term == 0:
-                    continue
-                coef, key = term.as_independent(*variables, as_Add=False)
-                k = keys.setdefault((i, key), len(keys))
-                row[k] = row.get(k, 0) + coef
-        rows.append(row)
-    return sp.Matrix(len(rows), len(keys), lambda r, c: rows[r].get(c, 0)) if keys else \
-        sp.zeros(len(rows), 0)
-
-
-def _variables(jet):
-    return tuple(jet.independent) + tuple(jet.fields)
-
-
-def span_contains(basis: Sequence[VectorField], v: VectorField) -> bool:
-    """Whether ``v`` is a constant-coefficient combination of ``basis``."""
-    M = _coefficient_rows([b.components() for b in basis] + [v.components()], _variables(v.jet))
-    return M.rank() == _coefficient_rows([b.components() for b in basis],
-                                         _variables(v.jet)).rank() if basis else v.is_zero()
-
-
-def same_span(a: Sequence[VectorField], b: Sequence[VectorField]) -> bool:
-    """Whether two lists of vector fields span the same space over the constants."""
-    jet = (list(a) + list(b))[0].jet
-    var = _variables(jet)
-    ra = _coefficient_rows([x.components() for x in a], var).rank() if a else 0
-    rb = _coefficient_rows([x.components() for x in b], var).rank() if b else 0
-    rab = _coefficient_rows([x.components() for x in list(a) + list(b)], var).rank()
-    return ra == rb == rab
-
-
-def _coordinates_in(basis, v):
-    """Constants ``a`` with ``v = sum a_k basis_k``, or ``None``."""
-    M = _coefficient_rows([b.components() for b in basis] + [v.components()],
-                          _variables(v.jet))
-    A, rhs = M[:-1, :].T, M[-1, :].T
-    a = sp.symbols(f"a0:{len(basis)}")
-    sol = sp.linsolve((A, rhs), *a)
-    if not sol:
-        return None
-    (vals,) = tuple(sol)
-    return [sp.nsimplify(x) if not x.free_symbols else x.subs({s: 0 for s in a}) for x in vals]
-
-
-# ---------------------------------------------------------------------------- result
-class SymmetryAlgebra:
-    """Symmetries found by the solver: a basis, families with arbitrary functions, and for
-    variational symmetries the divergence terms ``B``.
-
-    Attributes
-    ----------
-    basis : list of VectorField
-    B : list of dict var -> expression (variational symmetries; zero dicts for strict ones)
-    families : list of (VectorField, dict B, list of functions, list of conditions)
-    solution : LinearPDESolution, the raw solver output
-    kind : ``"point"`` or ``"variational"``
-    """
-
-    def __init__(self, jet, kind, basis, B, families, solution: LinearPDESolution):
-        self.jet = jet
-        self.kind = kind
-        self.basis = basis
-        self.B = B
-        self.families = families
-        self.solution = solution
-
-    def __len__(self):
-        return len(self.basis)
-
-    def contains(self, v: VectorField) -> bool:
-        """Whether ``v`` lies in the span of the finite basis."""
-        return span_contains(self.basis, v)
-
-    def specialize(self, family: int, values) -> tuple[VectorField, dict]:
-        """The member of family ``family`` (0-based) with its functions set to ``values``
-        (mapping applied function -> expression); raises ValueError when a condition fails."""
-        vf, B, funcs, conds = self.families[family]
-        unknown = [f for f in values if f not in funcs]
-        if unknown:
-            raise ValueError(f"family {family} has functions {funcs}, got values for {unknown}")
-
-        def put(e):
-            for f, val in values.items():
-                e = e.subs(f, sp.sympify(val))
-            return sp.expand(e.doit())
-
-        for c in conds:
-            r = put(c)
-            if r != 0:
-                raise ValueError(f"condition {c} = 0 fails for these values: it gives {r}")
-        missing = [f for f in funcs if f not in values]
-        if missing:
-            raise ValueError(f"give values for every function of the family; missing {missing}")
-        return vf.map(put), {v: put(b) for v, b in B.items()}
-
-    def commutator_table(self):
-        """``table[i][j]``: ``[v_i, v_j]`` as a dict ``k -> coefficient`` in the basis, or the
-        raw vector field when the bracket leaves the span (it then lies in a family)."""
-        n = len(self.basis)
-        table = [[{} for _ in range(n)] for _ in range(n)]
-        for i in range(n):
-            for j in range(i + 1, n):
-                br = self.basis[i].bracket(self.basis[j])
-                if br.is_zero():
-                    continue
-                coords = _coordinates_in(self.basis, br)
-                if coords is None:
-                    table[i][j], table[j][i] = br, -br
-                else:
-                    table[i][j] = {k: c for k, c in enumerate(coords) if c != 0}
-                    table[j][i] = {k: -c for k, c in table[i][j].items()}
-        return table
-
-    @staticmethod
-    def _entry_text(entry, latex=False):
-        if isinstance(entry, VectorField):
-            return entry.latex() if latex else str(entry)
-        if not entry:
-            return "0"
-        fmt = (lambda k: f"v_{{{k + 1}}}") if latex else (lambda k: f"v{k + 1}")
-        expr = sp.Add(*[c * sp.Symbol(fmt(k)) for k, c in entry.items()])
-        return sp.latex(expr) if latex else sp.sstr(expr)
-
-    def _B_text(self, B, latex):
-        nz = {v: b for v, b in B.items() if sp.expand(b) != 0}
-        if not nz:
-            return ""
-        show = sp.latex if latex else sp.sstr
-        body = ", ".join(f"B^{{{v}}} = {show(b)}" if latex else f"B^{v} = {show(b)}"
-                         for v, b in nz.items())
-        return f"  ({body})"
-
-    def __str__(self):
-        lines = [f"{self.kind} symmetries on {self.jet}: {len(self.basis)} generators"
-                 + (f", {len(self.families)} families" if self.families else "")]
-        for k, v in enumerate(self.basis):
-            lines.append(f"  v{k + 1} = {v}" + (self._B_text(self.B[k], False) if self.B else ""))
-        for k, (v, B, funcs, conds) in enumerate(self.families):
-            cond = "; ".join(f"{sp.sstr(_short(c))} = 0" for c in conds) or "none"
-            Bs = {x: _short(b) for x, b in B.items()}
-            lines.append(f"  family {k + 1}: {v.map(_short)}{self._B_text(Bs, False)}   "
-                         f"[{', '.join(map(str, funcs))} arbitrary with: {cond}]")
-        if self.basis:
-            lines.append("commutators [v_i, v_j]:")
-            table = self.commutator_table()
-            for i in range(len(self.basis)):
-                for j in range(i + 1, len(self.basis)):
-                    if table[i][j]:
-                        lines.append(f"  [v{i + 1}, v{j + 1}] = {self._entry_text(table[i][j])}")
-        return "\n".join(lines)
-
-    def latex(self) -> str:
-        """A LaTeX ``align*`` block with generators, families and nonzero commutators."""
-        rows = []
-        for k, v in enumerate(self.basis):
-            rows.append(f"v_{{{k + 1}}} &= {v.latex()}"
-                        + (r"\quad " + self._B_text(self.B[k], True) if self.B and
-                           self._B_text(self.B[k], True) else ""))
-        for v, B, _funcs, conds in self.families:
-            cond = r",\ ".join(sp.latex(c) + " = 0" for c in conds)
-            rows.append(f"&{v.latex()}" + (r"\quad " + self._B_text(B, True) if
-                                           self._B_text(B, True) else "")
-                        + (r"\quad " + cond if cond else ""))
-        if self.basis:
-            table = self.commutator_table()
-            for i in range(len(self.basis)):
-                for j in range(i + 1, len(self.basis)):
-                    if table[i][j]:
-                        rows.append(f"[v_{{{i + 1}}}, v_{{{j + 1}}}] &= "
-                                    f"{self._entry_text(table[i][j], True)}")
-        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
-
-
-def _normalize(vf: VectorField, B: dict, variables):
-    """Scale a generator so its first coefficient is free of parameters and every numeric
-    coefficient is an integer (presentation only; spans are unchanged)."""
-    comps = [c for c in vf.components() if c != 0]
-    if not comps:
-        return vf, B
-    first = sp.Add.make_args(sp.expand(comps[0]))[0]
-    scale = 1 / first.as_independent(*variables, as_Add=False)[0]
-    dens = [sp.fraction(sp.Add.make_args(sp.expand(scale * c))[k]
-                        .as_independent(*variables, as_Add=False)[0].as_coeff_Mul()[0])[1]
-            for c in comps for k in range(len(sp.Add.make_args(sp.expand(c))))]
-    scale *= sp.ilcm(*dens) if len(dens) > 1 else dens[0]
-    return vf.map(lambda e: sp.expand(scale * e)), {x: sp.expand(scale * b) for x, b in B.items()}
-
-
-def _short(expr):
-    """Display form: ``Derivative(f(x, t), x, x)`` -> ``f_xx`` (text output only)."""
-    rep = {}
-    for d in sp.sympify(expr).atoms(sp.Derivative):
-        names = [str(v) for v, k in d.variable_count for _ in range(k)]
-        sep = "" if all(len(n) == 1 for n in names) else "_"
-        head = d.expr.func.__name__ if hasattr(d.expr, "func") else str(d.expr)
-        rep[d] = sp.Symbol(f"{head}_{sep.join(names)}")
-    return sp.sympify(expr).xreplace(rep)
-
-
-def _assemble(jet, kind, v, B, solution: LinearPDESolution):
-    targets = solution.targets
-    names_xi = {x: f"xi_{x.name}" for x in jet.independent}
-    names_phi = {f: f"phi_{f.name}" for f in jet.fields}
-    names_B = {x: f"B_{x.name}" for x in jet.independent} if B else {}
-
-    def build(subs):
-        vf = VectorField(jet, {x: targets[n].xreplace(subs).doit() for x, n in names_xi.items()},
-                         {f: targets[n].xreplace(subs).doit() for f, n in names_phi.items()})
-        bb = {x: sp.expand(targets[n].xreplace(subs).doit()) for x, n in names_B.items()}
-        return vf.map(sp.expand), bb
-
-    zero_f = {f: sp.S.Zero for f in solution.functions}
-    gens, Bs = [], []
-    for c in solution.constants:
-        subs = {cc: (sp.S.One if cc == c else sp.S.Zero) for cc in solution.constants} | zero_f
-        vf, bb = build(subs)
-        if vf.is_zero():
-            continue  # only B changes: a trivial (null) divergence term
-        if gens and span_contains(gens, vf):
+    """Whether ``pr v(Δ) = 0`` on solutions for every equation (zero test:
+    :func:`fieldsym._zerotest.is_zero`, which knows trigonometric identities and radicals)."""
+    for d in system.equations:
+        r = system.remainder(v.prolong(d))
+        if sp.expand(r) == 0 or sp.cancel(sp.together(r)) == 0:
             continue
-        vf, bb = _normalize(vf, bb, _variables(jet))
-        gens.append(vf)
-        Bs.append(bb)
-    # families: functions linked through shared conditions form one family
-    groups: list[set] = []
-    for f in solution.functions:
-        linked = {f}
-        for cnd in solution.conditions:
-            if cnd.has(f):
-                linked |= {g for g in solution.functions if cnd.has(g)}
-        merged = [g for g in groups if g & linked]
-        for g in merged:
-            groups.remove(g)
-            linked |= g
-        groups.append(linked)
-    families = []
-    zero_c = {c: sp.S.Zero for c in solution.constants}
-    for grp in groups:
-        subs = zero_c | {f: sp.S.Zero for f in solution.functions if f not in grp}
-        vf, bb = build(subs)
-        if vf.is_zero():
-            continue
-        conds = [c for c in solution.conditions if any(c.has(f) for f in grp)]
-        funcs = [f for f in solution.functions if f in grp]
-        families.append((vf, bb, funcs, conds))
-    return SymmetryAlgebra(jet, kind, gens, Bs if B else [], families, solution)
+        if not is_zero(r):
+            return False
+    return True
+
+
+def _finish(jet, kind, v, B, eqs, unknowns, project, system, *, allow_incomplete, max_steps,
+            timeout, certify):
+    """Solve the determining equations, assemble the algebra, verify every generator and
+    compare the dimension with the formal count (the independent route)."""
+    targets = {str(u.func): u for u in unknowns}
+    sol = solve_linear_pde_system(eqs, unknowns, _variables(jet), targets, max_steps=max_steps,
+                                  timeout=timeout)
+    alg = _assemble(jet, kind, v, B, sol)
+    alg.complete, alg.reason = sol.complete, sol.reason
+    if system is not None:
+        bad = [g for g in alg.basis if not is_point_symmetry(g, system)]
+        if bad:  # a solver defect: never return a non-symmetry
+            alg.complete = False
+            alg.reason = f"generator {bad[0]} fails the symmetry test"
+            raise UnsolvedSystemError(sol.conditions, f"internal check failed: {alg.reason}")
+    if alg.complete and certify and not alg.families:
+        bound = formal_dimension_bound(eqs, unknowns, _variables(jet), project=project,
+                                       target=len(alg.basis))
+        alg.bound = bound
+        if bound.bound is not None and bound.bound != len(alg.basis):
+            alg.complete = False
+            alg.reason = (f"the formal power series count allows up to {bound.bound} "
+                          f"independent symmetries (jet order {bound.order}, prolongation "
+                          f"{bound.prolongation}); the solver found {len(alg.basis)}")
+    if not alg.complete and not allow_incomplete:
+        raise UnsolvedSystemError(sol.conditions, f"unsolved ({alg.reason}); remaining: "
+                                  + "; ".join(f"{sp.sstr(e)} = 0" for e in sol.conditions[:12]))
+    return alg
+
+
+def _guarded(fn, timeout):
+    try:
+        with time_limit(timeout):
+            return fn()
+    except SolverTimeout:
+        raise UnsolvedSystemError([], f"time limit of {timeout} s reached before the "
+                                      f"determining equations were solved") from None
+    except NotSplittableError as err:
+        raise UnsolvedSystemError([err.expr], f"unsolved: {err}") from None
 
 
 def lie_point_symmetries(system: PDESystem, *, allow_incomplete: bool = False,
-                         max_steps: int = 400) -> SymmetryAlgebra:
+                         max_steps: int = 400, timeout: float | None = None,
+                         certify: bool = True) -> SymmetryAlgebra:
     """Lie point symmetry algebra of a PDE system, derived by solving the determining
     equations.
+
+    Parameters
+    ----------
+    system : PDESystem
+    allow_incomplete : return an incomplete answer (``result.complete`` False, ``reason`` and
+        the remaining equations in ``result.solution.conditions``) instead of raising.
+    max_steps, timeout : limits of the search (steps, seconds); reaching one leaves the answer
+        incomplete, never wrong.
+    certify : compare a finite answer's dimension with the formal power series count
+        (:func:`~fieldsym.formal.formal_dimension_bound`); a larger count marks it incomplete.
 
     Raises
     ------
     UnsolvedSystemError
-        When the solver cannot finish (unless ``allow_incomplete``; then inspect
-        ``result.solution.complete`` and ``result.solution.conditions``).
+        When the solver cannot finish (unless ``allow_incomplete``), with the remaining
+        equations.
 
     Examples
     --------
@@ -393,25 +222,29 @@ def lie_point_symmetries(system: PDESystem, *, allow_incomplete: bool = False,
     >>> len(lie_point_symmetries(heat).basis)
     6
     """
-    eqs, unknowns, v = point_determining_equations(system)
-    jet = system.jet
-    targets = {str(u.func): u for u in unknowns}
-    sol = solve_linear_pde_system(eqs, unknowns, _variables(jet), targets, max_steps=max_steps)
-    if not sol.complete and not allow_incomplete:
-        raise UnsolvedSystemError(sol.conditions)
-    return _assemble(jet, "point", v, None, sol)
+    def run():
+        eqs, unknowns, v = point_determining_equations(system)
+        return _finish(system.jet, "point", v, None, eqs, unknowns, None, system,
+                       allow_incomplete=allow_incomplete, max_steps=max_steps, timeout=timeout,
+                       certify=certify)
+
+    return _guarded(run, timeout)
 
 
 def variational_symmetries(L, jet: JetSpace, *, allow_incomplete: bool = False,
-                           max_steps: int = 400) -> SymmetryAlgebra:
+                           max_steps: int = 400, timeout: float | None = None,
+                           certify: bool = True) -> SymmetryAlgebra:
     r"""Variational (divergence) point symmetries of ``L``:
     :math:`\mathrm{pr}\,v(L) + L\,\mathrm{Div}\,\xi = \mathrm{Div}\,B`.
 
-    Generators that change only ``B`` (null divergences) are dropped.
+    Generators that change only ``B`` (null divergences) are dropped.  Options as in
+    :func:`lie_point_symmetries`; the formal count is projected onto :math:`(\xi, \phi)`.
     """
-    eqs, unknowns, v, B = variational_determining_equations(L, jet)
-    targets = {str(u.func): u for u in unknowns}
-    sol = solve_linear_pde_system(eqs, unknowns, _variables(jet), targets, max_steps=max_steps)
-    if not sol.complete and not allow_incomplete:
-        raise UnsolvedSystemError(sol.conditions)
-    return _assemble(jet, "variational", v, B, sol)
+    def run():
+        eqs, unknowns, v, B = variational_determining_equations(L, jet)
+        project = unknowns[:len(jet.independent) + len(jet.fields)]
+        return _finish(jet, "variational", v, B, eqs, unknowns, project, None,
+                       allow_incomplete=allow_incomplete, max_steps=max_steps, timeout=timeout,
+                       certify=certify)
+
+    return _guarded(run, timeout)

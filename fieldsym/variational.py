@@ -27,6 +27,8 @@ from math import comb
 
 import sympy as sp
 
+from ._calculus import generic_branch
+from ._zerotest import is_zero
 from .jets import JetSpace
 
 __all__ = [
@@ -125,8 +127,9 @@ def _h_flux(P, jet: JetSpace, pairs, directions, inner=lambda e: e) -> dict:
 
 
 def is_total_divergence(expr, jet: JetSpace) -> bool:
-    """Whether ``expr`` is a total divergence: every Euler expression vanishes identically."""
-    return all(sp.expand(e) == 0 for e in euler_lagrange(sp.expand(expr), jet))
+    """Whether ``expr`` is a total divergence: every Euler expression vanishes identically
+    (zero test :func:`fieldsym._zerotest.is_zero`: radicals and trigonometric identities)."""
+    return all(sp.expand(e) == 0 or is_zero(e) for e in euler_lagrange(sp.expand(expr), jet))
 
 
 def _integrate_lambda(expr, lam):
@@ -137,7 +140,7 @@ def _integrate_lambda(expr, lam):
         poly = None
     if poly is not None and all(not c.has(lam) for c in poly.coeffs()):
         return sp.Add(*[c / (m[0] + 1) for m, c in zip(poly.monoms(), poly.coeffs())])
-    res = sp.integrate(expr, (lam, 0, 1), conds="none")
+    res = generic_branch(sp.integrate(expr, (lam, 0, 1), conds="none"))
     if res.has(sp.Integral):
         raise ValueError(f"homotopy integral over lambda did not close: {expr}")
     return res
@@ -175,7 +178,7 @@ def divergence_potential(expr, jet: JetSpace, directions: Sequence | None = None
     expr = sp.expand(sp.sympify(expr))
     directions = tuple(directions) if directions is not None else jet.independent
     for f, e in zip(jet.fields, euler_lagrange(expr, jet)):
-        if e != 0:
+        if e != 0 and not is_zero(e):
             raise ValueError(f"not a total divergence: E_{f}(expr) = {e}, expected 0")
     lam = sp.Dummy("lambda")
     coords = jet.coords_in(expr)
@@ -196,7 +199,7 @@ def divergence_potential(expr, jet: JetSpace, directions: Sequence | None = None
     check = sp.expand(jet.div(flux) - expr)
     if check != 0:
         check = sp.cancel(sp.together(check))
-    if check != 0:
+    if check != 0 and not is_zero(check):
         raise ValueError(
             f"homotopy flux failed verification (Div P - expr = {check}); is expr free of "
             f"derivatives along {set(jet.independent) - set(directions)}?"

@@ -7,7 +7,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fieldsym._zerotest import is_zero
 from fieldsym.determining import UnsolvedSystemError, solve_linear_pde_system
+from fieldsym.formal import formal_dimension_bound
 from tests.fieldsym.test_jets import scaled
 
 x, t, u = sp.symbols("x t u")
@@ -112,3 +114,65 @@ def test_linear_odes_are_solved_with_new_functions_for_their_constants():
     assert sol.complete and len(sol.constants) == 2 and not sol.functions
     assert all(r == 0 for r in _residuals(eqs, [f], sol))
     assert sol.targets["f"].has(sp.sin(u)) and sol.targets["f"].has(sp.cos(u))
+
+
+# ---------------------------------------------------------------- issue 37
+def test_variable_coefficient_odes_are_solved_not_left_as_families():
+    # t f'' + f'/2 = 0 (cylindrical KdV): f = c1 + c2 sqrt(t)
+    f = sp.Function("f")(t)
+    eqs = [t * f.diff(t, 2) + f.diff(t) / 2]
+    sol = solve_linear_pde_system(eqs, [f], [t])
+    assert sol.complete and not sol.functions and len(sol.constants) == 2
+    assert all(r == 0 for r in _residuals(eqs, [f], sol))
+    assert sol.targets["f"].has(sp.sqrt(t))
+
+
+def test_integrals_and_odes_take_the_generic_branch_and_record_it():
+    # f_x = c exp(-2 B x): sympy's integral is a Piecewise (B = 0 separately); the solver
+    # takes B != 0 and says so.  The same for the ODE f'' + 2 B f' = 0 (basis 1, exp(-2Bx))
+    B, c = sp.Symbol("B"), sp.Symbol("c")
+    f = sp.Function("f")(x)
+    for eqs, unknowns in [([f.diff(x) - c * sp.exp(-2 * B * x)], [f, c]),
+                          ([f.diff(x, 2) + 2 * B * f.diff(x)], [f])]:
+        sol = solve_linear_pde_system(eqs, unknowns, [x])
+        assert sol.complete and not any(v.has(sp.Piecewise) for v in sol.targets.values())
+        assert B in sol.assumptions
+        assert all(r == 0 for r in _residuals(eqs, unknowns, sol))
+
+
+def test_time_limit_leaves_the_result_incomplete_with_a_reason():
+    f = sp.Function("f")(x, t)
+    sol = solve_linear_pde_system([f.diff(x, 3), f.diff(t, 2)], [f], [x, t], timeout=1e-6)
+    assert not sol.complete and "time limit" in sol.reason
+
+
+@settings(max_examples=scaled(6))
+@given(st.integers(1, 3), st.integers(1, 3))
+def test_formal_count_agrees_with_the_solver(n, m):
+    # independent route: the Taylor-coefficient count equals the number of constants
+    f = sp.Function("f")(x, t)
+    eqs = [f.diff(x, n), f.diff(t, m)]
+    sol = solve_linear_pde_system(eqs, [f], [x, t])
+    assert formal_dimension_bound(eqs, [f], [x, t]).bound == len(sol.constants) == n * m
+
+
+def test_formal_count_of_infinite_systems_is_unbounded():
+    f = sp.Function("f")(x, t)
+    assert formal_dimension_bound([f.diff(t) - f.diff(x, 2)], [f], [x, t]).bound is None
+
+
+def test_formal_count_with_radicals_uses_floating_point():
+    # f_x = f x / sqrt(1 + x^2) has a one-dimensional solution space
+    f = sp.Function("f")(x)
+    res = formal_dimension_bound([f.diff(x) - f * x / sp.sqrt(1 + x**2)], [f], [x])
+    assert res.bound == 1 and not res.exact
+
+
+def test_zero_test_decides_identities_and_non_identities():
+    assert is_zero(sp.tan(x) * sp.cos(x) - sp.sin(x))
+    assert is_zero(2 - 2 * sp.sin(2 * t) ** 2 - 2 * sp.cos(2 * t) ** 2)
+    assert is_zero(1 / (sp.sqrt(x) + 1) - (sp.sqrt(x) - 1) / (x - 1))
+    assert not is_zero(sp.sin(x) ** 2 - 1)
+    assert not is_zero(sp.exp(x) - 1 - x - x**2 / 2)
+    g = sp.Function("g")(x)
+    assert not is_zero(g.diff(x) * (sp.cos(x) ** 2 + sp.sin(x) ** 2))

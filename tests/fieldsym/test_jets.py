@@ -114,3 +114,32 @@ def test_system_needs_a_linear_principal_coordinate():
         PDESystem(jet, [jet.coord("u", t) ** 2 - 1], solve_for=[jet.coord("u", t)])
     with pytest.raises(ValueError, match="one coordinate per equation"):
         PDESystem(jet, [jet.coord("u", t)], solve_for=[])
+
+
+def test_equations_linear_in_their_leading_derivative_are_solved_exactly():
+    # the coefficient of the lead cancels whatever its form: (1 + u_x^2), x (x - 2)
+    jet = JetSpace([x, t], ["u"])
+    ux, uxx, ut = jet.coord("u", x), jet.coord("u", (x, x)), jet.coord("u", t)
+    for coef in (1 + ux**2, x * (x - 2), sp.exp(x) + ux):
+        system = PDESystem(jet, [coef * uxx - ut])
+        assert sp.simplify(system.principal[uxx] - ut / coef) == 0
+
+
+def test_equations_quadratic_in_their_leading_derivative_are_implicit():
+    jet = JetSpace([x], ["y"])
+    y, y1, y2 = jet.coord("y"), jet.coord("y", x), jet.coord("y", (x, x))
+    system = PDESystem(jet, [y * y2**2 + y1])
+    assert system.implicit == {y2: y * y2**2 + y1} and not system.principal
+    # the remainder of F itself and of any multiple of F is zero
+    assert system.remainder(y * y2**2 + y1) == 0
+    assert system.remainder((x + y2) * (y * y2**2 + y1)) == 0
+    assert system.remainder(y2) != 0
+
+
+def test_solved_forms_that_would_recurse_are_refused():
+    jet = JetSpace([x], ["y"])
+    y1, y2 = jet.coord("y", x), jet.coord("y", (x, x))
+    with pytest.raises(ValueError, match="derivative of y_x"):
+        PDESystem(jet, [y1 - y2**2], solve_for=[y1])
+    with pytest.raises(ValueError, match="not a polynomial"):
+        PDESystem(jet, [sp.sin(y2) + y1])

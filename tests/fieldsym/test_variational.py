@@ -101,3 +101,16 @@ def test_euler_operator_keeps_zero_equations_and_mixed_arguments():
     assert sp.expand(E[0] - (-jet.coord("Theta", (phi, phi)) + jet.coord("N"))) == 0
     assert sp.expand(E[1] - (-jet.coord("N", (u, u)) + jet.coord("Theta"))) == 0
     assert E[2] == 0  # M is absent: its equation is kept as 0, not dropped
+
+
+def test_total_divergences_with_radicals_are_recognised():
+    # D_t(x x_t / r) with r = sqrt(x^2 + y^2): its Euler expressions vanish only after
+    # radicals are combined (issue 35); the potential is recovered and verified
+    tt = sp.Symbol("t")
+    jet = JetSpace([tt], ["x", "y"])
+    X, Y, Xt = jet.coord("x"), jet.coord("y"), jet.coord("x", tt)
+    P = X * Xt / sp.sqrt(X**2 + Y**2)
+    expr = jet.D(P, tt)
+    assert is_total_divergence(expr, jet)
+    assert sp.simplify(divergence_potential(expr, jet)[tt] - P) == 0
+    assert not is_total_divergence(X * Xt**2 / sp.sqrt(X**2 + Y**2), jet)
