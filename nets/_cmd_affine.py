@@ -41,7 +41,8 @@ def _config(args):
         channels=tuple(args.channels), cnn_channels=tuple(args.cnn_channels),
         kernel_sizes=tuple(args.kernel_sizes), spread=args.spread, rotation=args.rotation,
         hidden=args.hidden, test_copies=args.test_copies, data=args.data,
-        mnist_dir=args.mnist_dir, affnist_dir=args.affnist_dir, train_limit=args.train_limit,
+        mnist_dir=args.mnist_dir, affnist_dir=args.affnist_dir, affnist_order=args.affnist_order,
+        train_limit=args.train_limit,
         test_limit=args.test_limit, device=args.device, out=args.out,
         progress=not args.no_progress, magnitudes=tuple(args.magnitudes))
 
@@ -106,6 +107,9 @@ def _add_options(p, *, epochs=30, seeds=3, samples=6, eval_samples=16,
     p.add_argument("--mnist-dir", default=None, help="directory with MNIST's IDX files")
     p.add_argument("--affnist-dir", default=None,
                    help="directory with affNIST's test.mat or test_batches/*.mat")
+    p.add_argument("--affnist-order", choices=("C", "F"), default="C",
+                   help="how affNIST's 1600-vectors become 40x40 images (C: row-major, as the "
+                        "published loaders; the loader warns if the digits look transposed)")
     p.add_argument("--train-limit", type=positive_int, default=None,
                    help="use only the first N training images")
     p.add_argument("--test-limit", type=positive_int, default=None,

@@ -82,6 +82,7 @@ class AffineConfig:
     data: str = "digits"
     mnist_dir: str | None = None
     affnist_dir: str | None = None
+    affnist_order: str = "C"
     train_limit: int | None = None
     test_limit: int | None = None
     device: str = "cpu"
@@ -141,7 +142,8 @@ def load_task(cfg: AffineConfig) -> Task:
         x_te, y_te = load_mnist(cfg.mnist_dir, train=False)
         x_tr, y_tr = pad_mnist(x_tr)[:cfg.train_limit], y_tr[:cfg.train_limit]
         x_te, y_te = pad_mnist(x_te)[:cfg.test_limit], y_te[:cfg.test_limit]
-        x_af, y_af = load_affnist(cfg.affnist_dir, "test", limit=cfg.test_limit)
+        x_af, y_af = load_affnist(cfg.affnist_dir, "test", limit=cfg.test_limit,
+                                  order=cfg.affnist_order)
         source = f"MNIST ({cfg.mnist_dir}) -> affNIST test ({cfg.affnist_dir})"
     else:
         d = load_affine_digits()

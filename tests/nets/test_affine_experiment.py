@@ -66,7 +66,7 @@ def test_mnist_to_affnist_runs_end_to_end(tmp_path):
         _write_idx(mnist / f"{prefix}-labels-idx1-ubyte",
                    rng.integers(0, 10, n).astype(np.uint8), 0x08)
     images = rng.integers(0, 256, (30, 40, 40)).astype(np.uint8)
-    cols = np.stack([im.flatten(order="F") for im in images], 1)
+    cols = np.stack([im.flatten() for im in images], 1)
     savemat(affnist / "test.mat", {"affNISTdata": {"image": cols,
                                                    "label_int": rng.integers(0, 10, 30)}})
     out = tmp_path / "out"

@@ -1,6 +1,7 @@
 """The affine-digits benchmark data and the affNIST .mat loader."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -66,7 +67,7 @@ def test_bad_arguments():
 
 def _write_mat(path, images, labels):
     """affNIST's layout: struct affNISTdata, image = 1600 x N uint8 (column-major columns)."""
-    cols = np.stack([im.flatten(order="F") for im in images], 1).astype(np.uint8)
+    cols = np.stack([im.flatten(order="C") for im in images], 1).astype(np.uint8)
     savemat(path, {"affNISTdata": {"image": cols, "label_int": labels.astype(np.uint8),
                                    "label_one_of_n": np.eye(10, dtype=np.uint8)[labels].T}})
 
@@ -88,6 +89,21 @@ def test_affnist_mat_round_trip(tmp_path):
     assert xt.shape == (5, 1, 40, 40) and torch.equal(yt, torch.as_tensor(labels))
     assert torch.allclose(xt[:, 0] * 255, torch.as_tensor(images).float())
     assert load_affnist(tmp_path / "b", "test", limit=3)[0].shape[0] == 3
+    xf, _ = read_affnist_mat(tmp_path / "test.mat", order="F")
+    assert np.array_equal(xf, images.transpose(0, 2, 1))
+
+
+def test_a_transposed_reading_is_flagged(tmp_path):
+    """Digit-like blobs, taller than wide: read transposed, the loader warns."""
+    yy, xx = np.mgrid[0:40, 0:40]
+    blob = (255 * np.exp(-((yy - 20) / 8.0) ** 2 - ((xx - 20) / 4.0) ** 2)).astype(np.uint8)
+    images = np.repeat(blob[None], 120, 0)
+    _write_mat(tmp_path / "test.mat", images, np.zeros(120, dtype=np.int64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_affnist(tmp_path)
+    with pytest.warns(UserWarning, match="transposed"):
+        load_affnist(tmp_path, order="F")
 
 
 def test_affnist_errors(tmp_path):
