@@ -2,7 +2,7 @@
 
 from symkit import __version__ as __version__  # defined once, in symkit
 
-from . import ep
+from . import ep, soft
 from .frames import (
     AffineFrame,
     FrameAveraging,
@@ -15,4 +15,4 @@ from .gnn import EGNN, fa_gnn
 __all__: list[str] = []
 __all__ += ["FrameAveraging", "FrameDegeneracyWarning", "OrthogonalFrame", "AffineFrame",
             "PermutationFrame", "EGNN", "fa_gnn"]
-__all__ += ["ep"]
+__all__ += ["ep", "soft"]

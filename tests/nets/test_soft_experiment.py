@@ -85,8 +85,23 @@ def test_invariant_features_are_invariant():
     (["--strength", "0.1", "-1"], "number >= 0"),
     (["--eps", "nan"], "finite number"),
     (["--device", "cuda:7"], "cuda"),
+    (["--seeds", "0"], "--seeds: expected a positive integer"),
+    (["--lr", "0"], "--lr: expected a finite number > 0"),
+    (["--hidden", "1", "2"], "expected 3 arguments"),
+    (["--methods", "emlp"], "invalid choice: 'emlp'"),
+    (["--window", "0"], "--window: expected a positive integer"),
+    (["--eb-floor", "0"], "--eb-floor: expected a finite number > 0"),
+    (["--time-limit", "0"], "--time-limit: expected a number of minutes > 0"),
 ])
-def test_bad_options_exit_2_before_work(argv, message, capsys, tmp_path):
+def test_bad_options_exit_2_before_work(argv, message, capsys, tmp_path, monkeypatch):
+    def tripped(*args, **kwargs):
+        raise AssertionError("work started before the options were checked")
+
+    import nets.data.synthetic as syn
+
+    monkeypatch.setattr(exp, "run_soft", tripped)
+    for name in ("modified_inertia", "cosine_similarity", "se3_distance", "motion"):
+        monkeypatch.setattr(syn, name, tripped)
     with pytest.raises(SystemExit) as err:
         main(["train", "soft", "--out", str(tmp_path), *argv])
     assert err.value.code == 2
