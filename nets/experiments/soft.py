@@ -500,7 +500,8 @@ def strengths_figure(spec: TaskSpec, runs: dict, truth: dict, path: str | Path) 
                 steps = curves[0][:n, 0]
                 vals = np.clip(np.stack([c[:n, 1] for c in curves]), 1e-30, None)
                 color = colors[k % len(colors)]
-                ax.plot(steps, vals.mean(0), color=color, label=label)
+                ax.plot(steps, vals.mean(0), color=color, label=label,
+                        marker="o" if n < 5 else None)
                 ax.fill_between(steps, vals.min(0), vals.max(0), color=color, alpha=0.2)
             ax.set_yscale("log")
             ax.set(xlabel="optimizer step",
@@ -520,7 +521,15 @@ def strengths_figure(spec: TaskSpec, runs: dict, truth: dict, path: str | Path) 
     ax.set(ylabel="relative equivariance error", title="discovered levels vs data")
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
-    axes[1, -1].axis("off")
+    ax = axes[1, -1]
+    names = list(runs)
+    vals = [[r["test"] for r in runs[m]] for m in names]
+    ax.bar(range(len(names)), [np.mean(v) for v in vals], yerr=[np.std(v) for v in vals],
+           color=[colors[3] if m.startswith("ours") else "0.6" for m in names])
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
+    ax.set_yscale("log")
+    ax.set(ylabel=f"test {spec.metric.upper()}", title="test error (mean ± std over seeds)")
+    ax.grid(alpha=0.3, axis="y")
     fig.suptitle(f"soft equivariance, task {spec.name}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
