@@ -8,6 +8,7 @@ through exponentials so that identities such as :math:`\sin^2 + \cos^2 = 1` hold
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 import sympy as sp
@@ -16,7 +17,7 @@ from ._zerotest import is_zero
 from .determining import LinearPDESolution
 from .vector_fields import VectorField
 
-__all__ = ["SymmetryAlgebra", "span_contains", "same_span"]
+__all__ = ["SymmetryAlgebra", "span_contains", "same_span", "member_of"]
 
 
 # ---------------------------------------------------------------------------- linear algebra
@@ -89,6 +90,71 @@ def _coordinates_in(basis, v):
     return vals
 
 
+def _linear_solve_by_sampling(residuals, unknowns, variables, points=6, seed=5):
+    """Values of ``unknowns`` (symbols entering linearly) that make every residual vanish
+    identically in ``variables``: linear equations from random rational points, then an exact
+    check; ``None`` when there is none."""
+    rng = random.Random(seed)
+    eqs = []
+    for _ in range(points):
+        sub = {w: sp.Rational(rng.randint(300, 1700), rng.randint(900, 1100)) for w in variables}
+        eqs += [sp.expand(r.xreplace(sub)) for r in residuals]
+    eqs = [e for e in eqs if e != 0]
+    if not eqs:
+        return {a: sp.S.Zero for a in unknowns}
+    sol = sp.linsolve(eqs, list(unknowns))
+    if not sol:
+        return None
+    (vals,) = tuple(sol)
+    fixed = {a: sp.S.Zero for a in unknowns}
+    values = {a: sp.simplify(val.xreplace(fixed)) for a, val in zip(unknowns, vals)}
+    if all(is_zero(r.xreplace(values)) for r in residuals):
+        return values
+    return None
+
+
+def member_of(algebra, v: VectorField) -> bool:
+    """Whether ``v = sum a_k v_k + (a member of the families)``.  Families whose vector field
+    has components that are a bare function (``f(x, t) d_u``, ``f1 d_x + f2 d_t``) are matched by
+    reading those functions off the remainder; the other components and the families'
+    conditions must then hold identically.  Returns False when a family has no bare
+    component to read from."""
+    jet = v.jet
+    a = sp.symbols(f"_a0:{len(algebra.basis)}")
+    rest = list(v.components())
+    for ak, b in zip(a, algebra.basis):
+        rest = [r - ak * c for r, c in zip(rest, b.components())]
+    values = {}
+    family_parts = [sp.S.Zero] * len(rest)
+    for vf, _B, funcs, _conds in algebra.families:
+        comps = vf.components()
+        for i, c in enumerate(comps):
+            coef, f = sp.S.One, c
+            if c.is_Mul and c.args[0].is_Number:
+                coef, f = c.args[0], c / c.args[0]
+            if f in funcs and f not in values:
+                values[f] = rest[i] / coef
+        if any(f not in values for f in funcs):
+            return False
+    for vf, _B, _funcs, _conds in algebra.families:
+        member = vf.map(lambda e: _put(e, values))
+        family_parts = [p + m for p, m in zip(family_parts, member.components())]
+    residuals = [sp.expand(r - p) for r, p in zip(rest, family_parts)]
+    for _vf, _B, _funcs, conds in algebra.families:
+        residuals += [sp.expand(_put(cnd, values)) for cnd in conds]
+    return _linear_solve_by_sampling(residuals, a, _variables(jet)) is not None
+
+
+def _put(expr, values):
+    """Substitute functions (and their derivatives) by expressions."""
+    rep = {}
+    for d in sp.sympify(expr).atoms(sp.Derivative):
+        if d.expr in values:
+            rep[d] = sp.diff(values[d.expr], *d.variable_count)
+    out = sp.sympify(expr).xreplace(rep)
+    return out.xreplace(values)
+
+
 # ---------------------------------------------------------------------------- result
 class SymmetryAlgebra:
     """Symmetries found by the solver: a basis, families with arbitrary functions, and for
@@ -125,9 +191,12 @@ class SymmetryAlgebra:
     def __len__(self):
         return len(self.basis)
 
-    def contains(self, v: VectorField) -> bool:
-        """Whether ``v`` lies in the span of the finite basis."""
-        return span_contains(self.basis, v)
+    def contains(self, v: VectorField, *, families: bool = False) -> bool:
+        """Whether ``v`` lies in the span of the finite basis (``families``: or in the span
+        plus a member of the families, see :func:`member_of`)."""
+        if span_contains(self.basis, v):
+            return True
+        return families and bool(self.families) and member_of(self, v)
 
     def specialize(self, family: int, values) -> tuple[VectorField, dict]:
         """The member of family ``family`` (0-based) with its functions set to ``values``

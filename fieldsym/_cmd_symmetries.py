@@ -11,11 +11,17 @@ User text goes through :mod:`fieldsym.parsing` (no ``sympify``/``eval``).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
 
 import sympy as sp
+
+try:
+    import resource
+except ImportError:  # not on every platform
+    resource = None
 
 from .determining import UnsolvedSystemError
 from .jets import JetSpace, PDESystem
@@ -50,6 +56,12 @@ def register(subparsers):
     p.add_argument("--solve-for", nargs="*", default=None, metavar="U_J",
                    help="principal derivative of each equation (default: highest order)")
     p.add_argument("--latex", action="store_true", help="also print LaTeX")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="S",
+                   help="give up after S seconds with the equations left unsolved (default 120)")
+    p.add_argument("--max-memory", type=float, default=4096.0, metavar="MB",
+                   help="memory the search may add, in MiB (default 4096; 0: no limit)")
+    p.add_argument("--max-terms", type=int, default=500, metavar="N",
+                   help="refuse equations that expand to more than N terms (default 500)")
     p.set_defaults(func=run)
 
 
@@ -62,8 +74,43 @@ def _jet(args):
                     {k: [sp.Symbol(a) for a in v] for k, v in fields.items()})
 
 
+@contextlib.contextmanager
+def _memory_limit(megabytes):
+    """Limit the address space to its current size plus ``megabytes`` (restored after)."""
+    if not megabytes or megabytes <= 0 or resource is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        with open("/proc/self/statm") as fh:
+            current = int(fh.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        yield
+        return
+    limit = current + int(megabytes * 2**20)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def run(args, out=None) -> int:
     out = out or sys.stdout
+    try:
+        with _memory_limit(getattr(args, "max_memory", 0)):
+            return _run(args, out)
+    except MemoryError:
+        print(f"error: the search needed more than --max-memory {args.max_memory:g} MiB; "
+              f"raise the limit to try anyway", file=sys.stderr)
+        return 4
+
+
+def _run(args, out) -> int:
+    timeout = getattr(args, "timeout", None)
+    max_terms = getattr(args, "max_terms", 500)
     try:
         jet = _jet(args)
         params = [sp.Symbol(p) for p in args.params]
@@ -74,12 +121,12 @@ def run(args, out=None) -> int:
                 solve_for = [parse_expression(s, jet, params) for s in args.solve_for]
             system = PDESystem(jet, eqs, solve_for=solve_for)
             print(f"equations: {', '.join(f'{sp.sstr(e)} = 0' for e in eqs)}", file=out)
-            alg = lie_point_symmetries(system)
+            alg = lie_point_symmetries(system, timeout=timeout, max_terms=max_terms)
             print(alg, file=out)
         else:
             L = parse_expression(args.lagrangian, jet, params)
             print(f"Lagrangian: {sp.sstr(L)}", file=out)
-            alg = variational_symmetries(L, jet)
+            alg = variational_symmetries(L, jet, timeout=timeout, max_terms=max_terms)
             print(alg, file=out)
             print("Noether currents (Div P = -Q.E(L)):", file=out)
             for k, (v, B) in enumerate(zip(alg.basis, alg.B)):

@@ -46,6 +46,7 @@ from sympy.core.function import AppliedUndef
 
 from ._calculus import generic_integrate, solve_linear_ode
 from ._limits import SolverTimeout, check, time_limit
+from ._particular import polynomial_particular_solution
 from ._zerotest import is_zero, sort_key
 from .splitting import independent_functions
 
@@ -484,6 +485,75 @@ class _Solver:
             return True
         return False
 
+    def _potential(self, e, v):
+        """``G`` with ``dG/dv = e`` termwise (every term differentiated in ``v`` with a
+        coefficient free of ``v``), or ``None``."""
+        occ = self.occurrences(e)
+        if not occ or v in self.explicit_vars(e, occ):
+            return None
+        coeffs = self.linear_parts(e, occ)
+        out = []
+        for o, (h, counts) in occ.items():
+            if counts.get(v, 0) < 1:
+                return None
+            new = dict(counts)
+            new[v] -= 1
+            pairs = [(w, k) for w, k in new.items() if k]
+            out.append(coeffs[o] * (sp.diff(h, *pairs) if pairs else h))
+        g = sp.expand(sp.Add(*out))
+        lead = sp.Add.make_args(g)[0].as_coeff_Mul()[0]
+        return sp.expand(g / lead)
+
+    def first_integral(self):
+        """Equations that are the derivatives of one expression ``G`` along every variable ``G``
+        depends on (``D_t(f_t - f_xx) = 0``, ``D_x(f_t - f_xx) = 0``) are replaced by
+        ``G = c`` with a new constant ``c``."""
+        found: dict = {}
+        for e in self.eqs:
+            for v in self.variables:
+                g = self._potential(e, v)
+                if g is not None:
+                    key = g if not g.could_extract_minus_sign() else sp.expand(-g)
+                    found.setdefault(key, {})[v] = e
+        for g, by_var in sorted(found.items(), key=lambda kv: sort_key(kv[0])):
+            occ = self.occurrences(g)
+            deps = set(self.explicit_vars(g, occ))
+            for h, _ in occ.values():
+                deps |= set(self.args_of(h))
+            if not deps or not deps <= set(by_var):
+                continue
+            used = {id(e) for e in by_var.values()}
+            c = self.new_unknown(())
+            self.eqs = [e for e in self.eqs if id(e) not in used] + [g - c]
+            self.log.append(f"first integral {g} = {c}")
+            return True
+        return False
+
+    def particular(self):
+        """Passive conditions that still contain constants (``f_tt - f_txx = -5c/2``): find
+        a polynomial particular solution for each constant and shift the functions by it, so
+        that the conditions become homogeneous and the constants free."""
+        consts = [h for h in self.heads if not isinstance(h, AppliedUndef)
+                  and any(h in e.free_symbols for e in self.eqs)]
+        if not consts:
+            return False
+        funcs = [h for h in self.heads if isinstance(h, AppliedUndef)
+                 and any(e.has(h) for e in self.eqs)]
+        if not funcs:
+            return False
+        shifts = {f: sp.S.Zero for f in funcs}
+        for c in sorted(consts, key=sort_key):
+            P = polynomial_particular_solution(self.eqs, c, consts, funcs, self.variables)
+            if P is None:
+                return False
+            for f in funcs:
+                shifts[f] += c * P[f]
+        for f in funcs:
+            if shifts[f] != 0:
+                self.substitute(f, self.new_unknown(self.args_of(f)) + shifts[f])
+        self.log.append(f"particular solutions for {consts}")
+        return True
+
     # ------------------------------------------------------------------ completion
     def rank(self, o, info):
         h, counts = info
@@ -595,7 +665,8 @@ class _Solver:
             if not self.eqs:
                 break
             if (self.split() or self.eliminate() or self.integrate() or self.separate()
-                    or self.solve_ode() or self.complete()):
+                    or self.solve_ode() or self.complete() or self.first_integral()
+                    or self.particular()):
                 continue
             break
         self.normalize()

@@ -12,11 +12,19 @@ with :mod:`ast` and only these forms are accepted:
 
 Anything else (attribute access, subscripts, dunder names, lambdas, calls to unknown names,
 comparisons, strings, ...) raises :class:`ParseError` naming the offending term.
+
+Limits, so that no input can hang the parser or exhaust memory (each a clear
+:class:`ParseError` within milliseconds): at most 5000 characters and 20000 syntax nodes,
+nesting at most 100 levels deep (long sums and chains of signs are flattened, not recursed),
+exponents at most 64 in absolute value, numeric powers of at most 1000 digits, and numbers
+read exactly from their text (``1e-400`` is not 0, ``1.00000000000000000001`` is not 1;
+``1e999`` is accepted as the exact integer, ``1/0`` is refused).
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Sequence
 
@@ -36,6 +44,9 @@ FUNCTIONS = {
 _CONSTANTS = {"pi": sp.pi, "E": sp.E}
 _MAX_LENGTH = 5000
 _MAX_EXPONENT = 64
+_MAX_NODES = 20000
+_MAX_DEPTH = 100
+_MAX_DIGITS = 1000
 
 
 class ParseError(ValueError):
@@ -131,26 +142,31 @@ class _Parser:
                              f"variables with underscores or use diff(...)")
         return ways[0] if ways else None
 
-    def visit(self, node):
+    def visit(self, node, depth=0):
+        if depth > _MAX_DEPTH:
+            self.fail(node, f"expression nested deeper than {_MAX_DEPTH} levels")
+        self.depth = depth
         if isinstance(node, ast.Expression):
-            return self.visit(node.body)
+            return self.visit(node.body, depth)
         if isinstance(node, ast.Constant):
-            v = node.value
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                self.fail(node, "only numbers are accepted as literals")
-            return sp.Integer(v) if isinstance(v, int) else sp.Rational(repr(v))
+            return self.number(node)
         if isinstance(node, ast.Name):
             return self.name(node, node.id)
         if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.USub):
-                return -self.visit(node.operand)
-            if isinstance(node.op, ast.UAdd):
-                return self.visit(node.operand)
-            self.fail(node, "unsupported unary operator")
+            sign = 1
+            while isinstance(node, ast.UnaryOp):  # a chain of signs, flattened
+                if isinstance(node.op, ast.USub):
+                    sign = -sign
+                elif not isinstance(node.op, ast.UAdd):
+                    self.fail(node, "unsupported unary operator")
+                node = node.operand
+            return sign * self.visit(node, depth + 1)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+            return self.sum(node, depth)
         if isinstance(node, ast.BinOp):
-            return self.binop(node)
+            return self.binop(node, depth)
         if isinstance(node, ast.Call):
-            return self.call(node)
+            return self.call(node, depth)
         if isinstance(node, ast.Attribute):
             self.fail(node, "attribute access is refused")
         if isinstance(node, ast.Subscript):
@@ -159,22 +175,59 @@ class _Parser:
             self.fail(node, "lambdas are refused")
         self.fail(node, f"unsupported syntax ({type(node).__name__})")
 
-    def binop(self, node):
-        ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
+    def number(self, node):
+        """A literal, read exactly from its text (never through a binary float)."""
+        v = node.value
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            self.fail(node, "only numbers are accepted as literals")
+        text = ast.get_source_segment(self.text, node) or repr(v)
+        text = text.replace("_", "")
+        if len(text.lstrip("0")) > _MAX_DIGITS:
+            self.fail(node, f"number with more than {_MAX_DIGITS} digits")
+        if isinstance(v, int):
+            return sp.Integer(v)
+        mantissa, _, exponent = text.lower().partition("e")
+        if exponent and abs(int(exponent)) > _MAX_DIGITS:
+            self.fail(node, f"exponent of the number beyond 10**{_MAX_DIGITS}")
+        try:
+            return sp.Rational(mantissa) * sp.Integer(10) ** int(exponent or 0)
+        except (TypeError, ValueError):
+            self.fail(node, "cannot read the number")
+
+    def sum(self, node, depth):
+        """A chain ``a + b - c + ...`` (left-nested in the syntax tree), without recursion."""
+        terms = []
+        while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+            sign = 1 if isinstance(node.op, ast.Add) else -1
+            terms.append(sign * self.visit(node.right, depth + 1))
+            node = node.left
+        terms.append(self.visit(node, depth + 1))
+        return sp.Add(*reversed(terms))
+
+    def binop(self, node, depth):
+        ops = {ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
         if isinstance(node.op, ast.BitXor):
             self.fail(node, "'^' is not a power here; use '**'")
-        a, b = self.visit(node.left), self.visit(node.right)
+        a, b = self.visit(node.left, depth + 1), self.visit(node.right, depth + 1)
+        if isinstance(node.op, ast.Div) and b.is_zero:
+            self.fail(node, "division by zero")
         if isinstance(node.op, ast.Pow):
             if b.is_Number and abs(b) > _MAX_EXPONENT:
                 self.fail(node, f"exponent larger than {_MAX_EXPONENT} in absolute value")
+            if a.is_Number and b.is_Number and a != 0:
+                digits = abs(float(b)) * abs(math.log10(abs(float(sp.N(a, 15))) or 1.0))
+                if digits > _MAX_DIGITS:
+                    self.fail(node, f"the power has about {digits:.3g} digits; the limit is "
+                                    f"{_MAX_DIGITS}")
+            if a.is_zero and b.is_Number and b < 0:
+                self.fail(node, "division by zero")
             return a**b
         for op, fn in ops.items():
             if isinstance(node.op, op):
                 return fn(a, b)
         self.fail(node, f"unsupported operator {type(node.op).__name__}")
 
-    def call(self, node):
+    def call(self, node, depth):
         if isinstance(node.func, ast.Attribute):
             self.fail(node.func, "attribute access is refused")
         if not isinstance(node.func, ast.Name):
@@ -197,7 +250,7 @@ class _Parser:
         if name in FUNCTIONS:
             if len(node.args) != 1:
                 self.fail(node, f"{name} takes exactly one argument")
-            return FUNCTIONS[name](self.visit(node.args[0]))
+            return FUNCTIONS[name](self.visit(node.args[0], depth + 1))
         self.fail(node, f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))}, "
                         f"diff, and declared fields)")
 
@@ -241,12 +294,24 @@ def parse_expression(text: str, jet: JetSpace, parameters: Sequence = ()) -> sp.
     if not isinstance(text, str):
         raise ParseError(f"expected a string, got {type(text).__name__}")
     if len(text) > _MAX_LENGTH:
-        raise ParseError(f"expression longer than {_MAX_LENGTH} characters")
+        raise ParseError(f"expression longer than {_MAX_LENGTH} characters "
+                         f"(got {len(text)})")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        raise ParseError(f"cannot parse {text!r}: {err.msg}") from None
-    return _Parser(text.strip(), jet, parameters).visit(tree)
+        raise ParseError(f"cannot parse {text[:80]!r}: {err.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ParseError("expression nested too deeply to parse") from None
+    nodes = sum(1 for _ in ast.walk(tree))
+    if nodes > _MAX_NODES:
+        raise ParseError(f"expression with {nodes} syntax nodes; the limit is {_MAX_NODES}")
+    try:
+        out = _Parser(text.strip(), jet, parameters).visit(tree)
+    except RecursionError:
+        raise ParseError("expression nested too deeply") from None
+    if out.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise ParseError(f"the expression is not finite (division by zero?): {text[:80]!r}")
+    return out
 
 
 def parse_equation(text: str, jet: JetSpace, parameters: Sequence = ()) -> sp.Expr:

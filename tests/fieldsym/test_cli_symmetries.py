@@ -61,3 +61,31 @@ def test_fields_with_their_own_arguments_on_the_command_line(capsys):
     assert main(["symmetries", "--equation", "N_uu = Theta(u)", "--vars", "u", "phi",
                  "--fields", "Theta(phi)", "N(u,phi)"]) == 2
     assert "Theta(u)" in capsys.readouterr().err
+
+
+def test_oversized_equations_are_refused_with_the_limit_named(capsys):
+    status = main(["symmetries", "--equation", "u_t - (u_x+1)**64*(u_xx+1)**64", "--vars", "x",
+                   "t", "--fields", "u"])
+    assert status == 2
+    assert "max_terms=500" in capsys.readouterr().err
+
+
+def test_time_limit_gives_a_clear_message(capsys):
+    status = main(["symmetries", "--equation", "u_t = u_xx", "--vars", "x", "t", "--fields",
+                   "u", "--timeout", "0.001"])
+    assert status == 3
+    assert "time limit" in capsys.readouterr().err
+
+
+def test_memory_limit_gives_a_clear_message():
+    # a subprocess: the limit applies to the whole process
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-m", "fieldsym", "symmetries", "--equation",
+         "u_t - (u_x+1)**40*(u_xx+1)**40", "--vars", "x", "t", "--fields", "u",
+         "--max-terms", "100000", "--max-memory", "60", "--timeout", "60"],
+        capture_output=True, text=True, timeout=300)
+    assert res.returncode in (3, 4)
+    assert "--max-memory" in res.stderr or "time limit" in res.stderr

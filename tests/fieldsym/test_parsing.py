@@ -1,6 +1,8 @@
 """The safe parser: printed expressions parse back to themselves; anything that is not an
 arithmetic expression in declared names is refused with the offending term in the message."""
 
+import time
+
 import pytest
 import sympy as sp
 from hypothesis import given, settings
@@ -118,3 +120,35 @@ def test_parameters_cannot_shadow_declared_names():
         parse_expression("u", JET, ["u"])
     with pytest.raises(ParseError, match="expected a string"):
         parse_expression(3, JET)
+
+
+# ---------------------------------------------------------------- issue 35: safety limits
+@pytest.mark.parametrize("text, message", [
+    ("-" * 3000 + "u", "nested too deeply"),
+    ("sin(" * 150 + "u" + ")" * 150, "nested deeper than 100"),
+    ("1/0", "division by zero"),
+    ("u/(x - x)", "division by zero"),
+    ("0**-1", "division by zero"),
+    ("(((9**64)**64)**64)**64", "digits"),
+    ("u**65", "exponent larger than 64"),
+    ("1e99999", "beyond 10"),
+    ("u" * 5001, "longer than 5000"),
+])
+def test_hostile_input_gets_a_clear_error_quickly(text, message):
+    t0 = time.perf_counter()
+    with pytest.raises(ParseError, match=message):
+        parse_expression(text, JET)
+    assert time.perf_counter() - t0 < 5
+
+
+def test_numbers_are_read_exactly_from_their_text():
+    assert parse_expression("1e-400", JET) == sp.Rational(1, 10**400)
+    assert parse_expression("1.00000000000000000001", JET) == 1 + sp.Rational(1, 10**20)
+    assert parse_expression("1e999", JET) == sp.Integer(10) ** 999
+    assert parse_expression("2.5e-3*u", JET) == sp.Rational(1, 400) * u
+
+
+def test_long_sums_are_flattened_not_recursed():
+    assert parse_expression("+".join(["u"] * 2000), JET) == 2000 * u
+    assert parse_expression("-".join(["u_x"] * 1200), JET) == -1198 * u_x
+    assert parse_expression("(" * 150 + "u" + ")" * 150, JET) == u  # parentheses add no depth

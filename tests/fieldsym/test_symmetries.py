@@ -349,3 +349,65 @@ def test_kepler_rotations_do_not_depend_on_the_hash_seed():
         "print(alg)\n")
     outs = _outputs_under_hash_seeds(script, ("1", "2"), 900)
     assert outs[0] == outs[1] and "5 generators" in outs[0]
+
+
+# ---------------------------------------------------------------- issue 35: the solver
+k_, n_ = sp.symbols("k n")
+
+
+@pytest.mark.parametrize("name, equation, expected", [
+    # Ibragimov, CRC Handbook vol. 1, ch. 10 (nonlinear heat equations u_t = (F(u_x))_x
+    # in potential form u_t = F'(u_x) u_xx): exponential and power F'
+    ("exp(u_x) u_xx", u_t - sp.exp(u_x) * u_xx,
+     [V(1), V(tau=1), V(phi=1), V(x, 2 * t, u), V(0, t, -x)]),
+    ("u_x^k u_xx", u_t - u_x**k_ * u_xx,
+     [V(1), V(tau=1), V(phi=1), V(x, (k_ + 2) * t, 0), V(0, k_ * t, -u)]),
+    # u_t = log(u_xx) and u_t = atan(u_xx) (Ibragimov vol. 1, section 10.8 type u_t = F(u_xx))
+    ("log(u_xx)", u_t - sp.log(u_xx),
+     [V(1), V(tau=1), V(phi=1), V(phi=x), V(x, 0, -2 * t), V(0, t, t + u)]),
+    ("atan(u_xx)", u_t - sp.atan(u_xx),
+     [V(1), V(tau=1), V(phi=1), V(phi=x), V(x, 2 * t, 2 * u)]),
+    # curve-shortening flow u_t = k u_xx/(1 + u_x^2): Euclidean motions of the graph
+    ("k u_xx/(1+u_x^2)", u_t - k_ * u_xx / (1 + u_x**2),
+     [V(1), V(tau=1), V(phi=1), V(u, 0, -x), V(x, 2 * t, u)]),
+    # u_t^3 = u_xx, an equation implicit in u_t (pseudo-division by it in u_xx)
+    ("u_t^3 = u_xx", u_t**3 - u_xx,
+     [V(1), V(tau=1), V(phi=1), V(phi=x), V(u), V(3 * x, 2 * t, 0), V(0, 2 * t, 3 * u)]),
+])
+def test_equations_that_are_not_polynomial_or_not_solved(name, equation, expected):
+    system = PDESystem(JET, [equation])
+    assert all(is_point_symmetry(g, system) for g in expected), name
+    alg = lie_point_symmetries(system)
+    assert same_span(alg.basis, expected) and not alg.families, name
+    assert alg.complete and alg.bound.bound == len(expected), name
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_heat_equation_with_a_source_needs_particular_solutions(sign):
+    # u_t = u_xx + s: u -> u - s t maps it to the heat equation, so the algebra is the heat
+    # algebra conjugated (6 generators + superposition); the conditions tie constants to the
+    # functions until a first integral and a particular solution free them
+    system = PDESystem(JET, [u_t - u_xx - sign])
+    w = u - sign * t  # a heat solution
+    heat = [V(1), V(tau=1), V(phi=w), V(x, 2 * t, 2 * w), V(2 * t, 0, -x * w),
+            V(4 * t * x, 4 * t**2, -(x**2 + 2 * t) * w)]
+    # conjugation: d_t acts on u - s t too, so the images get a correction in d_u
+    conj = [g + V(phi=sign * g.xi[t]) for g in heat]
+    assert all(is_point_symmetry(g, system) for g in conj)
+    alg = lie_point_symmetries(system)
+    assert len(alg.basis) == 6 and alg.complete
+    # the same algebra up to members of the superposition family (d_t versus d_t - s d_u)
+    assert all(alg.contains(g, families=True) for g in conj)
+    assert all(is_point_symmetry(g, system) for g in alg.basis)
+    (vf, _B, (beta,), conds), = alg.families
+    assert vf == V(phi=beta) and len(conds) == 1
+    assert not alg.contains(V(x, t, u), families=True)
+
+
+def test_porous_medium_with_a_symbolic_exponent_is_generic_with_its_special_values():
+    # u_t = (u^n u_x)_x (Ovsiannikov; Ibragimov vol. 1, section 10.1): generic n gives four
+    # generators; the solver records n != 0 and 3n + 4 != 0, where the algebra grows
+    system = PDESystem(JET, [u_t - JET.D(u**n_ * u_x, x)])
+    alg = lie_point_symmetries(system)
+    assert same_span(alg.basis, [V(1), V(tau=1), V(x, 0, 2 * u / n_), V(0, n_ * t, -u)])
+    assert n_ in alg.assumptions and 3 * n_ + 4 in alg.assumptions
