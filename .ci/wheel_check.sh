@@ -4,7 +4,7 @@
 # tree):
 #   1. with every extra, torch pinned first (the CPU wheel on this machine's disk; an unpinned
 #      torch pulls a multi-gigabyte CUDA build): the three commands answer --help;
-#   2. alone (the core dependency, sympy): torch is absent, and `fieldsym` derives the heat
+#   2. alone (the core dependencies, sympy and numpy): torch is absent, and `fieldsym` derives the heat
 #      equation's symmetry algebra.
 # Environment: PY (the python that builds, with `build` installed), TORCH_PIN.
 set -euo pipefail
