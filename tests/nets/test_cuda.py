@@ -151,3 +151,21 @@ def test_weights_trained_on_cuda_are_saved_as_cpu_tensors(tmp_path):
     assert run["best_epoch"] == 1  # the saved weights are the GPU model's
     weights = torch.load(tmp_path / "best.pt", weights_only=True)  # no map_location needed
     assert all(t.device.type == "cpu" for t in weights.values())
+
+
+def test_affine_cnn_on_cuda_matches_the_cpu():
+    """The affine-equivariant CNN's buffers, samples and kernels follow .to(device)."""
+    from liegeom import GLPlus
+    from nets.affine import AffineEquivariantCNN
+
+    torch.manual_seed(0)
+    cpu = AffineEquivariantCNN(GLPlus(2), channels=(3, 3), kernel_sizes=(5, 3),
+                               n_samples=4).double().eval()
+    gpu = copy.deepcopy(cpu).to(CUDA)
+    x = torch.rand(2, 1, 16, 16, dtype=F64)
+    with torch.no_grad():
+        torch.testing.assert_close(gpu(x.to(CUDA)).cpu(), cpu(x), rtol=1e-9, atol=1e-10)
+    gpu.train()
+    loss = gpu(x.to(CUDA)).square().sum()
+    loss.backward()
+    assert all(p.grad is not None and p.grad.is_cuda for p in gpu.parameters())
