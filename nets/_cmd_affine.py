@@ -40,7 +40,7 @@ def _config(args):
         eval_samples=args.eval_samples,
         channels=tuple(args.channels), cnn_channels=tuple(args.cnn_channels),
         kernel_sizes=tuple(args.kernel_sizes), spread=args.spread, rotation=args.rotation,
-        hidden=args.hidden, test_copies=args.test_copies, data=args.data,
+        hidden=args.hidden, kernel=args.kernel, test_copies=args.test_copies, data=args.data,
         mnist_dir=args.mnist_dir, affnist_dir=args.affnist_dir, affnist_order=args.affnist_order,
         train_limit=args.train_limit,
         test_limit=args.test_limit, device=args.device, out=args.out,
@@ -71,7 +71,7 @@ def _run(args) -> int:
     return 0
 
 
-def _add_options(p, *, epochs=30, seeds=3, samples=6, eval_samples=16,
+def _add_options(p, *, epochs=20, seeds=3, samples=4, eval_samples=16,
                  channels=(12, 12, 12), cnn_channels=(24, 24, 24)):
     p.add_argument("--model", nargs="+", choices=_MODELS,
                    default=["sl2", "gl2", "so2", "rs2", "cnn", "cnn-augmented"],
@@ -90,12 +90,16 @@ def _add_options(p, *, epochs=30, seeds=3, samples=6, eval_samples=16,
     p.add_argument("--cnn-channels", type=positive_int, nargs="+", default=list(cnn_channels),
                    help="channels of the plain CNN's convolutions")
     p.add_argument("--kernel-sizes", type=positive_int, nargs="+", default=[7, 5, 5])
-    p.add_argument("--spread", type=positive_float, default=0.2,
+    p.add_argument("--spread", type=positive_float, default=0.12,
                    help="standard deviation of the proposal's stretch/scale coordinates")
-    p.add_argument("--rotation", type=_rotation, default=round(math.pi / 4, 6),
+    p.add_argument("--rotation", type=_rotation, default=round(math.pi / 6, 6),
                    help="largest sampled rotation angle in radians (pi: the whole circle, "
                         "which cannot tell a 6 from a rotated 9)")
-    p.add_argument("--hidden", type=positive_int, default=32, help="kernel-network width")
+    p.add_argument("--kernel", choices=("rbf", "mlp"), default="rbf",
+                   help="kernel parametrization: a fixed basis with learned coefficients, or "
+                        "an MLP")
+    p.add_argument("--hidden", type=positive_int, default=32,
+                   help="kernel-network width (--kernel mlp)")
     p.add_argument("--test-copies", type=positive_int, default=5,
                    help="transformed copies of each test digit")
     p.add_argument("--magnitudes", type=nonnegative_float, nargs="+",

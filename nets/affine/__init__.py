@@ -20,11 +20,11 @@ Examples
 True
 """
 
-from ._kernels import KernelNet, relative_features
+from ._kernels import KernelNet, RBFKernel, relative_features
 from ._layers import GroupConv2d, GroupPool, LiftingConv2d
 from ._models import AffineEquivariantCNN, PlainCNN
 from ._sampling import SUPPORTED_GROUPS, GroupSampler, GroupSamples, default_proposal, group_name
 
 __all__ = ["LiftingConv2d", "GroupConv2d", "GroupPool", "AffineEquivariantCNN", "PlainCNN",
            "GroupSampler", "GroupSamples", "default_proposal", "group_name", "SUPPORTED_GROUPS",
-           "KernelNet", "relative_features"]
+           "KernelNet", "RBFKernel", "relative_features"]

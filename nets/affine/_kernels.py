@@ -105,3 +105,56 @@ class KernelNet(nn.Module):
             a = a + self.group(feats)
         a = self.hidden(self.act(a))
         return self.out(self.act(a)).unflatten(-1, (self.out_channels, self.in_channels))
+
+
+class RBFKernel(nn.Module):
+    r"""Kernel as a learned linear combination of a fixed basis: Gaussian bumps ``φ_p(u)`` centred
+    on the integer offsets ``p`` of the identity footprint (``|p| < R``, width ``width`` pixels),
+    times ``ψ_g`` = (1, the centred features of the relative element) for group kernels:
+    :math:`k_{oc}(u, r) = \sum_{p,g} W_{ocpg}\, φ_p(u)\, ψ_g(r)`.
+
+    At the identity the spatial basis is nearly the pixel basis, so the kernels start as free
+    as an ordinary convolution's and are linear in the parameters (they train like one); the
+    group dependence is first order in the polar coordinates of ``h_out⁻¹ h_in``, cut off by the
+    layer's mask in H.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    radius : float
+        Kernel radius ``R`` in pixels (offsets ``u`` come in units of ``R``).
+    group_features : int
+        0 for a lifting kernel, :data:`RELATIVE_FEATURES` for a group kernel.
+    width : float
+        Standard deviation of the bumps, in pixels.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, radius: float,
+                 group_features: int = 0, width: float = 0.5):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        r = math.ceil(radius)
+        pts = torch.stack(torch.meshgrid(torch.arange(-r, r + 1.0), torch.arange(-r, r + 1.0),
+                                         indexing="xy"), -1).reshape(-1, 2)
+        pts = pts[pts.norm(dim=-1) < radius]
+        self.register_buffer("centers", pts / radius)
+        self.sigma = width / radius
+        self.n_group = 1 + group_features
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels, len(pts),
+                                               self.n_group))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.weight, std=1.0 / math.sqrt(self.weight.shape[2]))
+
+    def forward(self, u: Tensor, feats: Tensor | None = None) -> Tensor:
+        """``u`` [..., 2] and ``feats`` [..., F] (broadcastable) -> [..., out, in]."""
+        d2 = (u[..., None, :] - self.centers.to(u)).square().sum(-1)
+        phi = torch.exp(-0.5 * d2 / self.sigma**2)  # [..., P]
+        w = self.weight.to(u)
+        if self.n_group == 1:
+            return torch.einsum("...p,ocp->...oc", phi, w[..., 0])
+        centred = feats - feats.new_tensor([0.0, 0.0, 0.0, 1.0, 0.0])  # identity -> 0
+        psi = torch.cat([torch.ones_like(centred[..., :1]), centred], -1)  # [..., G]
+        phi, psi = torch.broadcast_tensors(phi[..., :, None], psi[..., None, :])
+        return torch.einsum("...pg,ocpg->...oc", phi * psi, w)

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._kernels import RELATIVE_FEATURES, KernelNet, bump, offset_grid, relative_features
+from ._kernels import RELATIVE_FEATURES, KernelNet, RBFKernel, bump, offset_grid, relative_features
 from ._sampling import GroupSamples, group_name
 
 __all__ = ["LiftingConv2d", "GroupConv2d", "GroupPool"]
@@ -79,7 +79,7 @@ def _check_samples(layer: nn.Module, s, what: str) -> GroupSamples:
 
 class _AffineConv(nn.Module):
     def __init__(self, in_channels, out_channels, kernel_size, group, radius, hidden, bias,
-                 group_features):
+                 group_features, kernel):
         super().__init__()
         name = type(self).__name__
         self.in_channels = _positive_int(in_channels, "in_channels", name)
@@ -94,7 +94,12 @@ class _AffineConv(nn.Module):
             raise ValueError(f"{name}: expected 0 < radius <= kernel_size / 2 = "
                              f"{kernel_size / 2}, got {radius!r} (a larger radius is cut off by "
                              "the kernel grid)")
-        self.kernel = KernelNet(in_channels, out_channels, group_features, hidden)
+        if kernel == "mlp":
+            self.kernel = KernelNet(in_channels, out_channels, group_features, hidden)
+        elif kernel == "rbf":
+            self.kernel = RBFKernel(in_channels, out_channels, self.radius, group_features)
+        else:
+            raise ValueError(f"{name}: expected kernel='rbf' or 'mlp', got {kernel!r}")
         self.register_buffer("grid", offset_grid(kernel_size), persistent=False)
         mass = float((bump((self.grid / self.radius).square().sum(-1)) ** 2).sum())
         self.scale = 1.0 / math.sqrt(in_channels * max(mass, 1.0))
@@ -143,8 +148,11 @@ class LiftingConv2d(_AffineConv):
         ``K >= 2 floor(R·max‖h‖) + 1`` holds every transformed kernel
         (:meth:`GroupSampler.max_stretch`; :class:`AffineEquivariantCNN` sizes its grids so).
     hidden : int
-        Width of the kernel network.
+        Width of the kernel network (``kernel="mlp"``).
     bias : bool
+    kernel : {"rbf", "mlp"}
+        :class:`~nets.affine.RBFKernel` (a fixed basis with learned coefficients; default) or
+        :class:`~nets.affine.KernelNet` (an MLP).
 
     Examples
     --------
@@ -158,8 +166,10 @@ class LiftingConv2d(_AffineConv):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, group, *,
-                 radius: float | None = None, hidden: int = 32, bias: bool = True):
-        super().__init__(in_channels, out_channels, kernel_size, group, radius, hidden, bias, 0)
+                 radius: float | None = None, hidden: int = 32, bias: bool = True,
+                 kernel: str = "rbf"):
+        super().__init__(in_channels, out_channels, kernel_size, group, radius, hidden, bias, 0,
+                         kernel)
 
     def weight(self, samples: GroupSamples) -> Tensor:
         """The ``conv2d`` weight for ``samples``, shape=[O·S, C, K, K]."""
@@ -203,9 +213,9 @@ class GroupConv2d(_AffineConv):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, group, *,
                  radius: float | None = None, group_radius: float = 1.0, hidden: int = 32,
-                 bias: bool = True):
+                 bias: bool = True, kernel: str = "rbf"):
         super().__init__(in_channels, out_channels, kernel_size, group, radius, hidden, bias,
-                         RELATIVE_FEATURES)
+                         RELATIVE_FEATURES, kernel)
         if not group_radius > 0:
             raise ValueError(f"GroupConv2d: expected group_radius > 0, got {group_radius!r}")
         self.group_radius = float(group_radius)

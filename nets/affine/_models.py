@@ -50,7 +50,9 @@ class AffineEquivariantCNN(nn.Module):
     spread, rotation : float
         Passed to :func:`~nets.affine.default_proposal`.
     hidden : int
-        Width of the kernel networks.
+        Width of the kernel networks (``kernel="mlp"``).
+    kernel : {"rbf", "mlp"}
+        Kernel parametrization (:class:`~nets.affine.LiftingConv2d`).
     group_radius : float
         Support of the group kernels in H (:class:`~nets.affine.GroupConv2d`).
     space_pool : {"mean", "max"}
@@ -69,7 +71,7 @@ class AffineEquivariantCNN(nn.Module):
                  n_samples: int = 8, *, eval_samples: int | None = None, spread: float = 0.2,
                  rotation: float | None = None,
                  hidden: int = 32, group_radius: float = 1.0, space_pool: str = "mean",
-                 seed: int = 0):
+                 kernel: str = "rbf", seed: int = 0):
         super().__init__()
         name = type(self).__name__
         channels, kernel_sizes = _sizes(channels, kernel_sizes, name)
@@ -83,10 +85,10 @@ class AffineEquivariantCNN(nn.Module):
         radius = [k / 2 for k in kernel_sizes]
         grid = [2 * math.floor(r * stretch) + 1 for r in radius]
         self.lift = LiftingConv2d(in_channels, channels[0], grid[0], group, radius=radius[0],
-                                  hidden=hidden)
+                                  hidden=hidden, kernel=kernel)
         self.convs = nn.ModuleList(
             GroupConv2d(channels[i - 1], channels[i], grid[i], group, radius=radius[i],
-                        group_radius=group_radius, hidden=hidden)
+                        group_radius=group_radius, hidden=hidden, kernel=kernel)
             for i in range(1, len(channels)))
         self.norms = nn.ModuleList(nn.BatchNorm3d(c) for c in channels)
         self.pool = GroupPool(space_pool)

@@ -82,7 +82,8 @@ def test_lifting_determinant_factor_makes_constant_inputs_sample_independent():
     """On a constant image, |det h|⁻¹ Σ_z k(h⁻¹z) ≈ ∫ k(u) du for every h: the factor of the
     left Haar measure (dropping it lets the output follow det h, which spreads by ~2x here)."""
     torch.manual_seed(1)
-    lift = LiftingConv2d(1, 3, 15, GLPlus(2), radius=5.0).double()  # 1.35 * 5 < 7: no cut
+    lift = LiftingConv2d(1, 3, 15, GLPlus(2), radius=5.0, kernel="mlp").double()  # smooth k;
+    # 1.35 * 5 < 7: no kernel cut by the grid
     h = torch.tensor([[[1.3, 0.2], [0.0, 1.1]], [[0.8, 0.0], [0.1, 0.7]], [[1.0, 0], [0, 1.0]]],
                      dtype=torch.float64)
     s = GroupSamples(h, torch.zeros(3, dtype=torch.float64))
@@ -99,7 +100,7 @@ def test_group_integral_of_a_constant_kernel_is_the_haar_integral(group):
     """With k ≡ 1 the weight sums to ∫_H m(h_o⁻¹h) |det h|⁻¹ dμ_H(h) · Σ_z m(h_o⁻¹z/R), which
     left invariance makes |det h_o|⁻¹ ∫ m |det|⁻¹ dμ_H × (the spatial sum): checked against
     liegeom.integrate with another proposal, for several h_o."""
-    conv = GroupConv2d(1, 1, 9, group, radius=3.0, group_radius=0.8).double()
+    conv = GroupConv2d(1, 1, 9, group, radius=3.0, group_radius=0.8, kernel="mlp").double()
     with torch.no_grad():
         for p in conv.kernel.parameters():
             p.zero_()
@@ -130,9 +131,10 @@ def test_evaluation_is_deterministic_and_training_resamples():
     assert not torch.equal(model.sampler().h, model.sampler().h)
 
 
-def test_shapes_dtype_and_gradients(dtype):
+@pytest.mark.parametrize("kernel", ["rbf", "mlp"])
+def test_shapes_dtype_and_gradients(dtype, kernel):
     model = AffineEquivariantCNN(GLPlus(2), channels=(3, 3), kernel_sizes=(5, 3),
-                                 n_samples=3).to(dtype)
+                                 n_samples=3, kernel=kernel).to(dtype)
     x = torch.rand(2, 1, 12, 12, dtype=dtype)
     logits = model(x)
     assert logits.shape == (2, 10) and logits.dtype == dtype
@@ -140,9 +142,9 @@ def test_shapes_dtype_and_gradients(dtype):
     grads = [p.grad for p in model.parameters()]
     assert all(g is not None and bool(torch.isfinite(g).all()) for g in grads)
     assert "group=GL+(2)" in repr(model.lift) and "GL+(2), n_samples=3" in repr(model.sampler)
-    before = model.lift.kernel.out.weight.clone()
+    before = [p.clone() for p in model.lift.kernel.parameters()]
     model.lift.reset_parameters()
-    assert not torch.equal(before, model.lift.kernel.out.weight)
+    assert not all(torch.equal(a, b) for a, b in zip(before, model.lift.kernel.parameters()))
 
 
 def test_group_pool_is_invariant_to_sample_order_and_space():
@@ -154,7 +156,7 @@ def test_group_pool_is_invariant_to_sample_order_and_space():
 
 def test_plain_cnn_has_a_similar_parameter_count():
     count = lambda m: sum(p.numel() for p in m.parameters())
-    ours = count(AffineEquivariantCNN(SL(2)))
+    ours = count(AffineEquivariantCNN(SL(2), channels=(12, 12, 12)))  # the experiment's sizes
     plain = count(PlainCNN(channels=(24, 24, 24)))
     assert 0.5 < plain / ours < 2
 
@@ -185,6 +187,8 @@ def test_bad_inputs_name_the_layer_and_what_came():
         conv(torch.rand(1, 2, 4, 6, 6), torch.eye(2))
     with pytest.raises(ValueError, match="n_samples"):
         GroupSampler(SL(2), 0)
+    with pytest.raises(ValueError, match="kernel='rbf' or 'mlp'"):
+        LiftingConv2d(1, 1, 5, SL(2), kernel="spline")
 
 
 def test_compiles():
