@@ -228,3 +228,20 @@ def test_second_derivatives_of_spectral_maps_raise(name, f):
 def test_second_derivatives_that_are_supported_are_exact(name, f):
     with set_validation(False):  # finite differences step off the groups
         assert torch.autograd.gradgradcheck(f, (_Y.clone().requires_grad_(True),))
+
+
+@settings(max_examples=30)
+@given(S=st.one_of(spd_matrices(3, batch_shape=(2,)),
+                   spd_matrices(3, batch_shape=(2,)).map(lambda S: 1e-6 * S)),
+       v=st.lists(st.floats(-1, 1), min_size=3,
+                                                     max_size=3))
+def test_spd_log_derivative_along_conjugations(S, v):
+    """log(e^{tW} S e^{-tW}) = e^{tW} log(S) e^{-tW}: d log(S)[WS - SW] = W log S - log S W for
+    skew W. A law on the off-diagonal divided differences; with spectra scaled by 1e-6 it fails
+    when close eigenvalues are lumped by an absolute threshold (issue 32, defect 2)."""
+    W = SO(3).hat(torch.tensor(v, dtype=torch.float64))
+    L = la.spd_log(S)
+    _, d = torch.func.jvp(la.spd_log, (S,), (W @ S - S @ W,))
+    ref = W @ L - L @ W
+    cond = torch.linalg.cond(S)[..., None, None]
+    assert ((d - ref).abs() <= 1e-9 * cond * (1 + L.abs().amax((-2, -1), keepdim=True))).all()

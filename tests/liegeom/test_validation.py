@@ -138,3 +138,39 @@ def test_compile_without_graph_breaks(case, generator):
     f, make = COMPILED[case]
     x = make(generator)
     torch.testing.assert_close(torch.compile(f, fullgraph=True)(x), f(x), rtol=1e-12, atol=1e-12)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+from liegeom.groups import PositiveDiagonal, UpperUnitriangular  # noqa: E402
+from liegeom.testing.strategies import group_elements  # noqa: E402
+
+LAW_GROUPS = [GLPlus(2), SL(2), SL(3), SO(3), SO(4), SPD(2), RotationScaling(2),
+              PositiveDiagonal(2), UpperUnitriangular(3), Affine(GLPlus(2))]
+
+
+@pytest.mark.parametrize("G", LAW_GROUPS, ids=repr)
+@settings(max_examples=25)
+@given(data=st.data())
+def test_log_is_defined_exactly_on_members(G, data):
+    """For any matrix M: G.log(M) raises GroupMembershipError unless M is a member (it returned
+    the identity's logarithm for SL(2).log(2 I), SO(3).log(2 I), ...). Candidates: scaled or
+    perturbed members and arbitrary matrices."""
+    g = data.draw(group_elements(G, max_norm=1.5))
+    kind = data.draw(st.sampled_from(["scaled", "perturbed", "arbitrary"]))
+    if kind == "scaled":
+        M = data.draw(st.sampled_from([2.0, 0.5, -1.0])) * g
+    elif kind == "perturbed":
+        M = g + 1e-3 * torch.from_numpy(data.draw(arrays("float64", g.shape, elements=st.floats(
+            -1, 1))))
+    else:
+        M = torch.from_numpy(data.draw(arrays("float64", g.shape, elements=st.floats(-2, 2))))
+    if isinstance(G, Affine):
+        M[..., -1, :-1] = data.draw(st.sampled_from([0.0, 0.5]))
+        M[..., -1, -1] = 1.0
+    if bool(G.belongs(M)):
+        return
+    with pytest.raises(GroupMembershipError):
+        G.log(M)
