@@ -47,6 +47,33 @@ __all__ += [
     "ParseError", "parse_expression", "parse_equation",
 ]
 
+# conservation laws by multipliers, generalized symmetries (issue 36)
+from .conservation import (  # noqa: E402
+    ConservationLaw,
+    ConservationLaws,
+    MultiplierSearch,
+    conservation_laws,
+    current_from_multiplier,
+    find_multipliers,
+    is_multiplier,
+    is_trivial_density,
+    is_trivial_multiplier,
+)
+from .generalized import (  # noqa: E402
+    GeneralizedSymmetries,
+    evolutionary_field,
+    generalized_symmetries,
+    is_generalized_symmetry,
+    variational_characteristics,
+)
+
+__all__ += [
+    "ConservationLaw", "ConservationLaws", "MultiplierSearch", "conservation_laws",
+    "find_multipliers", "current_from_multiplier", "is_multiplier", "is_trivial_multiplier",
+    "is_trivial_density", "GeneralizedSymmetries", "generalized_symmetries",
+    "is_generalized_symmetry", "evolutionary_field", "variational_characteristics",
+]
+
 # fieldsym II: curvature, asymptotics, surface charges (BMS3 chain in fieldsym.bms3)
 from .asymptotics import (  # noqa: E402
     Condition,

@@ -9,7 +9,7 @@ import sys
 from symkit.cli import main_for
 
 #: Command modules; each adds its subcommands (see :mod:`symkit.cli`).
-COMMANDS = ("fieldsym._cmd_symmetries", "fieldsym._cmd_bms3")
+COMMANDS = ("fieldsym._cmd_symmetries", "fieldsym._cmd_conservation", "fieldsym._cmd_bms3")
 
 main = main_for("fieldsym", "Symmetries, conservation laws and asymptotic charges in sympy.",
                 COMMANDS)

@@ -23,6 +23,7 @@ constants plus families with arbitrary functions.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 
 import sympy as sp
@@ -116,7 +117,7 @@ class Unknowns:
         return {a: k for a, k in zip(args, counts) if k}
 
     def shift(self, s, var, k=1):
-        """:math:`\partial_{var}^k` of the unknown symbol ``s`` (0 when it does not depend on
+        r""":math:`\partial_{var}^k` of the unknown symbol ``s`` (0 when it does not depend on
         ``var``)."""
         name, args, counts = self._info[s]
         if var not in args:
@@ -160,7 +161,7 @@ class Unknowns:
         return sp.expand(sp.Add(*out))
 
     def partial(self, expr, var):
-        """:math:`\partial \text{expr} / \partial var` with the unknowns depending on their
+        r""":math:`\partial \text{expr} / \partial var` with the unknowns depending on their
         arguments."""
         return self._apply(expr, lambda e: sp.diff(e, var), lambda x: self.shift(x, var))
 
@@ -289,18 +290,34 @@ def _has_radicals(e) -> bool:
                for a in e.atoms(sp.Pow, sp.Function))
 
 
-def solve(eqs, unknowns, variables, targets, max_steps) -> LinearPDESolution:
+def _left(deadline):
+    """Seconds left before ``deadline`` (``None``: no limit), at least a millisecond."""
+    return None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
+
+
+def check_deadline(deadline, eqs):
+    """Raise :class:`UnsolvedSystemError` (naming the equations left) once past ``deadline``."""
+    if deadline is not None and time.perf_counter() > deadline:
+        raise UnsolvedSystemError(eqs, f"time limit reached with {len(eqs)} determining "
+                                       f"equations left")
+
+
+def solve(eqs, unknowns, variables, targets, max_steps, deadline=None) -> LinearPDESolution:
     """:func:`solve_linear_pde_system`, staged: when some equations have radical or
     transcendental coefficients (``sqrt(x**2 + y**2)``, ``sin(u)``) and others do not, the
     plain ones are solved first and their general solution is substituted into the rest, so
     the solver never eliminates through a radical coefficient it could avoid."""
+    check_deadline(deadline, eqs)
     plain = [e for e in eqs if not _has_radicals(e)]
     if not plain or len(plain) == len(eqs):
-        return solve_linear_pde_system(eqs, unknowns, variables, targets, max_steps=max_steps)
+        return solve_linear_pde_system(eqs, unknowns, variables, targets, max_steps=max_steps,
+                                       timeout=_left(deadline))
     names = {f"_u{k}": u for k, u in enumerate(unknowns)}
-    first = solve_linear_pde_system(plain, unknowns, variables, names, max_steps=max_steps)
+    first = solve_linear_pde_system(plain, unknowns, variables, names, max_steps=max_steps,
+                                    timeout=_left(deadline))
     if not first.complete:
-        return solve_linear_pde_system(eqs, unknowns, variables, targets, max_steps=max_steps)
+        return solve_linear_pde_system(eqs, unknowns, variables, targets, max_steps=max_steps,
+                                       timeout=_left(deadline))
     consts = {c: sp.Dummy(f"s{k}") for k, c in enumerate(first.constants)}
     values = [(u, first.targets[n].xreplace(consts)) for n, u in names.items()]
     rest = [apply_substitutions(e, values) for e in eqs if _has_radicals(e)]
@@ -310,7 +327,8 @@ def solve(eqs, unknowns, variables, targets, max_steps) -> LinearPDESolution:
     conds = [c.xreplace(consts) for c in first.conditions]
     new_targets = {k: apply_substitutions(v, values) for k, v in targets.items()}
     return solve_linear_pde_system(rest + conds, list(consts.values()) + list(first.functions),
-                                   variables, new_targets, max_steps=max_steps)
+                                   variables, new_targets, max_steps=max_steps,
+                                   timeout=_left(deadline))
 
 
 def fresh_constants(solution: LinearPDESolution, tag: str):
@@ -319,7 +337,8 @@ def fresh_constants(solution: LinearPDESolution, tag: str):
     return rep
 
 
-def basis_and_families(targets: list, solution_constants, functions, conditions, variables):
+def basis_and_families(targets: list, solution_constants, functions, conditions, variables,
+                       jet=None):
     """Split a general solution (vector of expressions in constants and functions) into a basis
     over the constants and families of arbitrary functions (functions linked by a condition
     form one family).  Returns ``(basis, families)``; a family is ``(vector, functions,
@@ -335,6 +354,9 @@ def basis_and_families(targets: list, solution_constants, functions, conditions,
         if trial.rank() <= len(basis):
             continue
         basis.append(_normalize(vec, variables))
+    if jet is not None:  # display order: by derivative order, then size
+        basis.sort(key=lambda vec: (max(jet.order(e) for e in vec),
+                                    sum(len(sp.Add.make_args(e)) for e in vec), str(vec)))
     groups: list[set] = []
     for f in functions:
         linked = {f}
@@ -393,7 +415,7 @@ def _occurrences(e, heads):
     return out
 
 
-def presolve(eqs, reg: Unknowns, unknowns, variables, max_rounds=5000):
+def presolve(eqs, reg: Unknowns, unknowns, variables, max_rounds=5000, deadline=None):
     """Cheap pass before the general solver, on symbol-form unknowns (see :class:`Unknowns`):
 
     * ``c f = 0`` gives ``f = 0``;
@@ -458,6 +480,8 @@ def presolve(eqs, reg: Unknowns, unknowns, variables, max_rounds=5000):
 
     tried: set = set()
     for _ in range(max_rounds):
+        if deadline is not None and time.perf_counter() > deadline:
+            break  # the solver gets what is left (and reports the limit)
         # 1. c f = 0, all at once
         zero = set()
         for e in eqs:
@@ -595,7 +619,7 @@ def apply_substitutions(expr, subs):
     expr = sp.sympify(expr)
     for h, value in subs:
         mapping = {}
-        for o, hh, cnt in _occurrences(expr, {h}):
+        for o, _hh, cnt in _occurrences(expr, {h}):
             mapping[o] = sp.diff(value, *cnt.items()) if cnt else value
         if mapping:
             expr = expr.xreplace(mapping)
@@ -636,7 +660,8 @@ def primitive(eq, occ):
     return sp.expand(out)
 
 
-def run_search(jet, an: Ansatz, conditions, targets: dict, max_steps: int, what: str):
+def run_search(jet, an: Ansatz, conditions, targets: dict, max_steps: int, what: str,
+               deadline=None):
     """Split symbol-form ``conditions`` (which must vanish identically) by the jet coordinates
     the unknowns do not depend on, presolve, and solve; ``targets`` (symbol form) are
     expressed through the general solution.  Returns ``(solution, number of equations)``."""
@@ -646,10 +671,11 @@ def run_search(jet, an: Ansatz, conditions, targets: dict, max_steps: int, what:
         for piece in split_by(e, [c for c in jet.coords_in(e) if c not in an.arguments], what):
             eqs.append(primitive(piece, reg.symbols_in(piece)))
     count = len(eqs)
-    eqs, unknowns, subs = presolve(eqs, reg, an.unknowns, an.variables)
+    check_deadline(deadline, eqs)
+    eqs, unknowns, subs = presolve(eqs, reg, an.unknowns, an.variables, deadline=deadline)
     keys = list(targets)
     values = apply_presolved([targets[k] for k in keys], reg, subs)
     applied_targets = {k: reg.applied(v) for k, v in zip(keys, values)}
     sol = solve([reg.applied(e) for e in eqs], [reg.applied(h) for h in unknowns],
-                an.variables, applied_targets, max_steps)
+                an.variables, applied_targets, max_steps, deadline)
     return sol, count

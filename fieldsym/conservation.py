@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from . import _ansatz
+from ._zerotest import is_zero
 from .jets import JetSpace, PDESystem
 from .variational import divergence_potential, euler_lagrange
 
@@ -51,7 +52,9 @@ __all__ = [
     "current_from_multiplier",
     "is_multiplier",
     "total_derivative_potential",
+    "potential",
     "is_trivial_density",
+    "is_trivial_multiplier",
     "evolution_time",
 ]
 
@@ -138,7 +141,8 @@ class MultiplierSearch:
 
 
 def find_multipliers(system: PDESystem, order: int, *, degree: int | None = 2,
-                     max_steps: int = 2000, allow_incomplete: bool = False) -> MultiplierSearch:
+                     max_steps: int = 2000, timeout: float | None = None,
+                     allow_incomplete: bool = False) -> MultiplierSearch:
     r"""All multipliers of ``system`` up to ``order`` in the chosen ansatz.
 
     Parameters
@@ -151,6 +155,7 @@ def find_multipliers(system: PDESystem, order: int, *, degree: int | None = 2,
         Polynomial degree in the derivative coordinates (coefficients arbitrary functions of the
         independent variables and the fields); ``None``: an arbitrary function of all parametric
         coordinates (complete, but slow beyond low orders).
+    max_steps, timeout : limits handed to the solver (steps; seconds for the whole search).
 
     Returns
     -------
@@ -175,6 +180,7 @@ def find_multipliers(system: PDESystem, order: int, *, degree: int | None = 2,
         raise TypeError(f"expected a PDESystem, got {type(system).__name__}")
     _ansatz.check_order(order, degree)
     t0 = _time.perf_counter()
+    deadline = None if timeout is None else t0 + timeout
     clock = {}
     jet = system.jet
     slots = len(system.equations)
@@ -184,7 +190,7 @@ def find_multipliers(system: PDESystem, order: int, *, degree: int | None = 2,
     clock["adjoint"] = _time.perf_counter() - t0
     targets = {f"Lambda{k}": c for k, c in enumerate(an.components)}
     sol, n1 = _ansatz.run_search(jet, an, conditions, targets, max_steps,
-                                 "the adjoint-symmetry condition")
+                                 "the adjoint-symmetry condition", deadline)
     complete = sol.complete
     clock["solve"] = _time.perf_counter() - t0 - sum(clock.values())
     rep = _ansatz.fresh_constants(sol, "k")
@@ -200,7 +206,8 @@ def find_multipliers(system: PDESystem, order: int, *, degree: int | None = 2,
                                      and s not in an.variables], "the multiplier condition")
     if eqs2:
         sol2 = _ansatz.solve(eqs2 + conds, consts + list(sol.functions), an.variables,
-                             {f"Lambda{k}": m for k, m in enumerate(lams)}, max_steps)
+                             {f"Lambda{k}": m for k, m in enumerate(lams)}, max_steps,
+                             deadline)
         complete = complete and sol2.complete
         lams = [sol2.targets[f"Lambda{k}"] for k in range(slots)]
         consts, functions, conds = sol2.constants, sol2.functions, sol2.conditions
@@ -210,7 +217,7 @@ def find_multipliers(system: PDESystem, order: int, *, degree: int | None = 2,
     if not complete and not allow_incomplete:
         raise _ansatz.UnsolvedSystemError(conds)
     keys = tuple(jet.independent) + tuple(_ansatz.jet_symbols(jet, lams))
-    basis, families = _ansatz.basis_and_families(lams, consts, functions, conds, keys)
+    basis, families = _ansatz.basis_and_families(lams, consts, functions, conds, keys, jet)
     return MultiplierSearch(system, order, degree, tuple(tuple(b) for b in basis),
                             tuple((tuple(v), tuple(f), tuple(c)) for v, f, c in families),
                             complete, _time.perf_counter() - t0, (n1, len(eqs2)), clock)
@@ -222,7 +229,7 @@ def evolution_time(system: PDESystem):
     solved right-hand side contains ``t``-derivatives (evolution form); else ``None``."""
     jet = system.jet
     found = set()
-    for p, rhs in system.principal.items():
+    for p in system.principal:
         mi = jet.info(p)[1]
         if sum(mi) != 1:
             return None
@@ -235,6 +242,22 @@ def evolution_time(system: PDESystem):
         if any(jet.info(c)[1][i] for c in jet.coords_in(rhs)):
             return None
     return t
+
+
+def _antiderivative(expr, var):
+    """``sp.integrate`` in ``var`` with denominators factored; of a piecewise answer the generic
+    (last) branch is kept; the result is verified by differentiation."""
+    expr = _ansatz.tidy_denominators(expr)
+    if expr == 0:
+        return sp.S.Zero
+    # positive stand-ins keep sympy from branch-cut forms such as sqrt(x**2/y**2 + 1)
+    pos = {s_: sp.Dummy(s_.name, positive=True) for s_ in expr.free_symbols}
+    prim = sp.integrate(expr.xreplace(pos), pos.get(var, var))
+    prim = prim.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[-1].expr)
+    prim = prim.xreplace({d: s_ for s_, d in pos.items()})
+    if prim.has(sp.Integral) or not is_zero(sp.diff(prim, var) - expr):
+        raise ValueError(f"cannot integrate {expr} in {var}")
+    return prim
 
 
 def total_derivative_potential(expr, jet: JetSpace) -> sp.Expr:
@@ -266,14 +289,11 @@ def total_derivative_potential(expr, jet: JetSpace) -> sp.Expr:
     for _ in range(64):
         n = jet.order(rest)
         if n <= 0:
-            rest = sp.cancel(sp.together(rest))
+            rest = sp.cancel(sp.together(_ansatz.tidy_denominators(rest)))
             if jet.coords_in(rest):
                 raise ValueError(f"remainder {rest} depends on the fields; not a total "
                                  f"derivative")
-            prim = sp.integrate(rest, t)
-            if prim.has(sp.Integral):
-                raise ValueError(f"cannot integrate {rest} in {t}")
-            B += prim
+            B += _antiderivative(rest, t)
             break
         tops = [c for c in jet.coords_in(rest) if sum(jet.info(c)[1]) == n]
         lows = [jet.coord(jet.info(c)[0], (t,) * (n - 1)) for c in tops]
@@ -282,10 +302,7 @@ def total_derivative_potential(expr, jet: JetSpace) -> sp.Expr:
             raise ValueError(f"{rest} is not linear in its top derivatives {tops}")
         G = sp.S.Zero
         for a, y in zip(A, lows):
-            part = sp.integrate(sp.expand(a - sp.diff(G, y)), y)
-            if part.has(sp.Integral):
-                raise ValueError(f"cannot integrate {a} in {y}")
-            G += part
+            G += _antiderivative(a - sp.diff(G, y), y)
         B += G
         new = sp.expand(rest - jet.D(G, t))
         if jet.order(new) >= n and any(c in new.free_symbols for c in tops):
@@ -299,6 +316,25 @@ def total_derivative_potential(expr, jet: JetSpace) -> sp.Expr:
         raise RuntimeError(f"potential failed verification: D_t B - expr = "
                            f"{sp.expand(jet.D(B, t) - F)}")
     return sp.expand(B)
+
+
+def potential(expr, jet: JetSpace) -> dict:
+    r"""A flux :math:`P` with :math:`D_i P^i = ` ``expr`` (which must be a total divergence):
+    :func:`total_derivative_potential` for one independent variable, else the homotopy operator
+    (:func:`~fieldsym.variational.divergence_potential`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t = sp.Symbol("t")
+    >>> jet = JetSpace([t], ["q"])
+    >>> q, q_t = jet.coord("q"), jet.coord("q", t)
+    >>> potential(q_t / q**2, jet)
+    {t: -1/q}
+    """
+    if jet.n == 1:
+        return {jet.independent[0]: total_derivative_potential(expr, jet)}
+    return divergence_potential(expr, jet)
 
 
 def current_from_multiplier(multiplier, system: PDESystem, *, time=None,
@@ -331,10 +367,7 @@ def current_from_multiplier(multiplier, system: PDESystem, *, time=None,
     if bad:
         raise ValueError(f"{lams} is not a multiplier: E_{bad[0][0]}(Lambda.Delta) = "
                          f"{bad[0][1]}, expected 0")
-    if jet.n == 1:
-        J = {jet.independent[0]: total_derivative_potential(total, jet)}
-    else:
-        J = divergence_potential(total, jet)
+    J = potential(total, jet)
     if simplify and jet.n == 2:
         t = _time_variable(system, time)
         J = _lower_density(J, jet, t)
@@ -375,7 +408,7 @@ def _lower_density(J, jet: JetSpace, t):
 
 
 def _lowering_step(T, jet, x, t):
-    """``S`` with ``T - D_x S`` having fewer terms of top order: from the part of ``T`` linear
+    r"""``S`` with ``T - D_x S`` having fewer terms of top order: from the part of ``T`` linear
     in a top coordinate :math:`u_{J}` with :math:`J \ni x`, whose coefficient :math:`A` is of
     lower order, :math:`S = \int A\, du_{J-x}`."""
     ix = jet.independent.index(x)
@@ -405,6 +438,12 @@ def _lowering_step(T, jet, x, t):
         if top_terms(sp.expand(T - jet.D(S, x))) < before:
             return S
     return None
+
+
+def is_trivial_multiplier(multiplier, system: PDESystem) -> bool:
+    """Whether a multiplier vanishes on solutions (every component reduces to zero): its
+    conservation law is trivial (Olver Thm. 4.26, normal systems)."""
+    return all(_is_zero(system.reduce(m)) for m in _check_multiplier(system, multiplier))
 
 
 def is_trivial_density(density, system: PDESystem, time) -> bool:
@@ -514,6 +553,7 @@ class ConservationLaws:
 
 def conservation_laws(system: PDESystem, order: int, *, degree: int | None = 2, time=None,
                       simplify: bool = True, max_steps: int = 2000,
+                      timeout: float | None = None,
                       allow_incomplete: bool = False) -> ConservationLaws:
     r"""Conservation laws of ``system`` with multipliers up to ``order``: the multiplier search
     (:func:`find_multipliers`) and a current for each basis multiplier
@@ -532,7 +572,7 @@ def conservation_laws(system: PDESystem, order: int, *, degree: int | None = 2, 
     """
     t0 = _time.perf_counter()
     search = find_multipliers(system, order, degree=degree, max_steps=max_steps,
-                              allow_incomplete=allow_incomplete)
+                              timeout=timeout, allow_incomplete=allow_incomplete)
     tvar = _time_variable(system, time)
     laws = tuple(ConservationLaw(system, m, current_from_multiplier(m, system, time=tvar,
                                                                     simplify=simplify), tvar)

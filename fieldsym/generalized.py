@@ -134,7 +134,7 @@ class GeneralizedSymmetries:
 
 
 def generalized_symmetries(system: PDESystem, order: int, *, degree: int | None = 2,
-                           max_steps: int = 2000,
+                           max_steps: int = 2000, timeout: float | None = None,
                            allow_incomplete: bool = False) -> GeneralizedSymmetries:
     r"""All evolutionary symmetries with characteristics up to ``order`` in the chosen ansatz.
 
@@ -152,15 +152,16 @@ def generalized_symmetries(system: PDESystem, order: int, *, degree: int | None 
     >>> import sympy as sp
     >>> x, t = sp.symbols("x t")
     >>> jet = JetSpace([x, t], ["u"])
-    >>> u_t, u_x = jet.coord("u", t), jet.coord("u", x)
-    >>> wave = PDESystem(jet, [u_t - u_x])  # transport equation
-    >>> len(generalized_symmetries(wave, 1, degree=1).families)
-    1
+    >>> u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    >>> kdv = PDESystem(jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))], solve_for=[u_t])
+    >>> [Q[u] for Q in generalized_symmetries(kdv, 1).basis]  # translation, Galilean boost
+    [u_x, -6*t*u_x + 1]
     """
     if not isinstance(system, PDESystem):
         raise TypeError(f"expected a PDESystem, got {type(system).__name__}")
     _ansatz.check_order(order, degree)
     t0 = _time.perf_counter()
+    deadline = None if timeout is None else t0 + timeout
     jet = system.jet
     an = _ansatz.build_ansatz(system, order, degree, len(jet.fields), "Q")
     reg = an.registry
@@ -172,14 +173,14 @@ def generalized_symmetries(system: PDESystem, order: int, *, degree: int | None 
         conditions.append(system.reduce(sp.expand(e)))
     sol, _ = _ansatz.run_search(jet, an, conditions,
                                 {f"Q{k}": c for k, c in enumerate(an.components)}, max_steps,
-                                "the linearized equation")
+                                "the linearized equation", deadline)
     comps = an.components
     if not sol.complete and not allow_incomplete:
         raise _ansatz.UnsolvedSystemError(sol.conditions)
     qs = [sol.targets[f"Q{k}"] for k in range(len(comps))]
     keys = tuple(jet.independent) + tuple(_ansatz.jet_symbols(jet, qs))
     basis, families = _ansatz.basis_and_families(qs, sol.constants, sol.functions,
-                                                 sol.conditions, keys)
+                                                 sol.conditions, keys, jet)
     as_dict = lambda vec: dict(zip(jet.fields, vec))  # noqa: E731
     return GeneralizedSymmetries(
         system, order, degree, tuple(as_dict(b) for b in basis),
@@ -188,7 +189,8 @@ def generalized_symmetries(system: PDESystem, order: int, *, degree: int | None 
 
 
 def variational_characteristics(L, jet: JetSpace, order: int, *, degree: int | None = 2,
-                                solve_for=None, max_steps: int = 2000) -> MultiplierSearch:
+                                solve_for=None, max_steps: int = 2000,
+                                timeout: float | None = None) -> MultiplierSearch:
     r"""Characteristics :math:`Q` of generalized variational symmetries of ``L`` up to
     ``order``: the multipliers of the Euler–Lagrange system :math:`E_\alpha(L) = 0` (Noether's
     theorem in characteristic form, Olver Thm. 5.58).  Each basis element (one entry per
@@ -208,4 +210,4 @@ def variational_characteristics(L, jet: JetSpace, order: int, *, degree: int | N
     if any(e == 0 for e in E):
         raise ValueError(f"an Euler-Lagrange expression of L vanishes identically: {E}")
     system = PDESystem(jet, E, solve_for=solve_for)
-    return find_multipliers(system, order, degree=degree, max_steps=max_steps)
+    return find_multipliers(system, order, degree=degree, max_steps=max_steps, timeout=timeout)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .conservation import potential
 from .jets import JetSpace, PDESystem
 from .symmetries import variational_defect, variational_symmetries
 from .variational import divergence_potential, euler_lagrange, integration_by_parts_flux
@@ -103,8 +104,13 @@ def noether_current(v: VectorField, L, B: Mapping | None = None) -> Current:
     L : expression
         The Lagrangian density.
     B : mapping var -> expression, optional
-        The divergence term; by default derived with the homotopy operator from
-        :math:`\mathrm{pr}\,v(L) + L\,\mathrm{Div}\,\xi` (zero for strict symmetries).
+        The divergence term; by default derived from
+        :math:`\mathrm{pr}\,v(L) + L\,\mathrm{Div}\,\xi` (zero for strict symmetries) by
+        :func:`~fieldsym.conservation.potential`: the homotopy operator, or for one independent
+        variable the integration of a total derivative, which also works where the homotopy's
+        path through ``u = 0`` is singular (the Kepler potential ``1/r``).  Generalized
+        symmetries (coefficients with derivatives, e.g. the Runge–Lenz characteristic) need no
+        ``B`` from the user either.
 
     Returns
     -------
@@ -135,7 +141,7 @@ def noether_current(v: VectorField, L, B: Mapping | None = None) -> Current:
             B = {x: sp.S.Zero for x in jet.independent}
         else:
             try:
-                B = divergence_potential(defect, jet)
+                B = potential(defect, jet)
             except ValueError as err:
                 raise ValueError(f"{v} is not a variational symmetry of L = {L}: pr v(L) + L "
                                  f"Div xi = {defect} is not a total divergence ({err})") from err

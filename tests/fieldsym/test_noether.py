@@ -219,3 +219,30 @@ def test_kdv_densities_are_found_in_a_candidate_span_and_u4_is_not():
     (E,) = euler_lagrange(sp.expand(u4), JET)
     coeffs = sp.Poly(sp.expand(E), *JET.coords_in(E), x, t).coeffs()
     assert not sp.solve(coeffs, sp.symbols("k0:4"), dict=True)
+
+
+# ---------------------------------------------------------------------------- generalized
+@settings(max_examples=scaled(10))
+@given(jet_polynomials(symbols=LOW, max_terms=3))
+def test_noether_current_of_an_evolutionary_translation_derives_B(L):
+    # v_Q with Q = u_x (coefficients with derivatives: a generalized vector field) is a
+    # divergence symmetry of any L without explicit x: pr v_Q(L) = D_x L; B is derived
+    from fieldsym.generalized import evolutionary_field
+
+    v = evolutionary_field(JET, {u: u_x})
+    P = noether_current(v, L)
+    E = euler_lagrange(L, JET)[0]
+    assert sp.expand(JET.div(P.components) + u_x * E) == 0
+    assert sp.expand(JET.div(P.B) - v.prolong(L)) == 0
+
+
+def test_noether_current_of_a_generalized_symmetry_of_the_free_particle():
+    tt = sp.Symbol("t")
+    jet = JetSpace([tt], ["q"])
+    q, q_t, q_tt = jet.coord("q"), jet.coord("q", tt), jet.coord("q", (tt, tt))
+    L = q_t**2 / 2
+    # Q = q_t^2 (a function of the first integral q_t): pr v_Q L = 2 q_t^2 q_tt = D_t(2 q_t^3/3)
+    P = noether_current(VectorField(jet, phi={q: q_t**2}), L)
+    assert sp.expand(P.B[tt] - 2 * q_t**3 / 3) == 0
+    assert sp.expand(P[tt] - q_t**3 / 3) == 0  # the conserved q_t^3 / 3
+    assert sp.expand(jet.D(P[tt], tt) + q_t**2 * (-q_tt)) == 0
