@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+import mpmath
 import sympy as sp
 
 from ._zerotest import is_zero
@@ -54,21 +55,79 @@ def _variables(jet):
     return tuple(jet.independent) + tuple(jet.fields)
 
 
+def _rank(vectors, variables, seed=29) -> int:
+    """Rank over the constants of vector fields' component tuples: the components at as many
+    pseudo-random points of the ``variables`` as there are vectors plus three (parameters
+    fixed at one generic value: the constants may depend on them), by elimination with 50
+    digits (independent of how the components are written: trig identities, radicals and
+    rational forms need no canonical form)."""
+    vectors = [tuple(sp.sympify(c) for c in v) for v in vectors]
+    if not vectors:
+        return 0
+    syms = sorted(set().union(*[c.free_symbols for v in vectors for c in v]),
+                  key=lambda s: s.name)
+    rng = random.Random(seed)
+    fixed = {s: mpmath.mpf(rng.randint(300, 1700)) / 997 for s in syms if s not in variables}
+    rows = [[] for _ in vectors]
+    fns = [sp.lambdify(syms, list(v), modules="mpmath", dummify=True) for v in vectors]
+    points = len(vectors) + 3
+    taken = 0
+    with mpmath.workdps(50):
+        while taken < points:
+            pt = [fixed[s] if s in fixed else mpmath.mpf(rng.randint(300, 1700)) / 1013
+                  for s in syms]
+            try:
+                vals = [[mpmath.mpmathify(c) for c in f(*pt)] for f in fns]
+            except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+                continue
+            if not all(mpmath.isfinite(c) for row in vals for c in row):
+                continue
+            for r, val in zip(rows, vals):
+                r.extend(val)
+            taken += 1
+        return _mp_rank(rows)
+
+
+def _mp_rank(rows) -> int:
+    m = [list(r) for r in rows]
+    scale = max((abs(v) for r in m for v in r), default=mpmath.mpf(0))
+    if scale == 0:
+        return 0
+    tol = scale * mpmath.mpf(10) ** -30
+    rank = 0
+    for col in range(len(m[0])):
+        piv = max(range(rank, len(m)), key=lambda i: abs(m[i][col]), default=None)
+        if piv is None or abs(m[piv][col]) <= tol:
+            continue
+        m[rank], m[piv] = m[piv], m[rank]
+        for i in range(rank + 1, len(m)):
+            f = m[i][col] / m[rank][col]
+            if f:
+                m[i] = [a - f * b for a, b in zip(m[i], m[rank])]
+        rank += 1
+        if rank == len(m):
+            break
+    return rank
+
+
 def span_contains(basis: Sequence[VectorField], v: VectorField) -> bool:
-    """Whether ``v`` is a constant-coefficient combination of ``basis``."""
-    M = _coefficient_rows([b.components() for b in basis] + [v.components()], _variables(v.jet))
-    return M.rank() == _coefficient_rows([b.components() for b in basis],
-                                         _variables(v.jet)).rank() if basis else v.is_zero()
+    """Whether ``v`` is a constant-coefficient combination of ``basis`` (numeric rank, see
+    :func:`_rank`)."""
+    if not basis:
+        return v.is_zero()
+    comps = [b.components() for b in basis]
+    var = set(_variables(v.jet))
+    return _rank(comps + [v.components()], var) == _rank(comps, var)
 
 
 def same_span(a: Sequence[VectorField], b: Sequence[VectorField]) -> bool:
     """Whether two lists of vector fields span the same space over the constants."""
-    jet = (list(a) + list(b))[0].jet
-    var = _variables(jet)
-    ra = _coefficient_rows([x.components() for x in a], var).rank() if a else 0
-    rb = _coefficient_rows([x.components() for x in b], var).rank() if b else 0
-    rab = _coefficient_rows([x.components() for x in list(a) + list(b)], var).rank()
-    return ra == rb == rab
+    if not a and not b:
+        return True
+    var = set(_variables((list(a) + list(b))[0].jet))
+    ca, cb = [x.components() for x in a], [x.components() for x in b]
+    ra, rb = _rank(ca, var), _rank(cb, var)
+    return ra == rb == _rank(ca + cb, var)
 
 
 def _coordinates_in(basis, v):

@@ -106,6 +106,12 @@ def _independent(functions, v) -> bool:
     return independent_functions(list(functions), {v}, others)
 
 
+def _arbitrary_functions(exprs) -> list:
+    """Applied undefined functions in ``exprs`` (arbitrary functions of the equation)."""
+    found = {a for e in exprs for a in sp.sympify(e).atoms(AppliedUndef)}
+    return sorted(found, key=sort_key)
+
+
 def _is_rational_in(expr) -> bool:
     """Whether ``expr`` is built from symbols with +, *, integer powers (exact zero test by
     ``cancel``)."""
@@ -115,6 +121,46 @@ def _is_rational_in(expr) -> bool:
         if p.is_Pow and not p.exp.is_Integer:
             return False
     return True
+
+
+def _mask_radicals(e):
+    """Replace every radical ``b**(p/q)`` by a power of a symbol ``R_b = b**(1/q)`` (one per
+    base), so that ``together``, ``gcd`` and ``cancel`` work on polynomials; the mapping back is
+    returned (``R_b**q = b`` is not used, so nothing is lost, only possibly left uncancelled)."""
+    pows = [p for p in e.atoms(sp.Pow) if p.exp.is_Rational and not p.exp.is_Integer
+            and not p.base.is_Number]
+    if not pows:
+        return e, {}
+    q_of: dict = {}
+    for p in pows:
+        q_of[p.base] = sp.ilcm(q_of.get(p.base, 1), p.exp.q)
+    symbols = {b: sp.Dummy(f"R{k}") for k, b in enumerate(sorted(q_of, key=sort_key))}
+    rep = {p: symbols[p.base] ** (p.exp * q_of[p.base]) for p in pows}
+    back = {symbols[b]: b ** sp.Rational(1, q_of[b]) for b in q_of}
+    return e.xreplace(rep), back
+
+
+def _merge_powers(e):
+    """Merge powers of one base inside each term (``u*u**(n - 1)`` -> ``u**n``), which
+    sympy does not do for symbolic exponents; terms that merge into one are then collected."""
+    terms = sp.Add.make_args(e)
+    if not any(p.is_Pow and not p.exp.is_Number for t in terms for p in sp.Mul.make_args(t)):
+        return e
+    return sp.Add(*[sp.powsimp(t, combine="exp") if t.is_Mul else t for t in terms])
+
+
+def _clearly_nonzero(c) -> bool:
+    """A cheap 30-digit evaluation at one pseudo-random point: True when the value is clearly
+    away from zero (a proof that ``c`` is not identically zero); False when undecided."""
+    syms = sorted(c.free_symbols, key=lambda s: s.name)
+    sub = {s: sp.Float(sp.Rational(37 + 11 * k, 53 + 7 * k), 30) for k, s in enumerate(syms)}
+    try:
+        terms = [t.xreplace(sub).evalf(30) for t in sp.Add.make_args(c)]
+        total = sp.Add(*terms).evalf(30)
+        scale = max(abs(complex(t)) for t in terms)
+        return bool(total.is_number) and abs(complex(total)) > 1e-12 * max(scale, 1.0)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return False
 
 
 class _Solver:
@@ -128,6 +174,7 @@ class _Solver:
         self.log: list[str] = []
         self.separated: set = set()
         self.assumptions: list = []
+        self.generic: list = []  # (variable, functions assumed independent) with arbitrary F
         # caches keyed by expression: new unknowns get fresh names, so entries stay valid
         self._occ_cache: dict = {}
         self._lin_cache: dict = {}
@@ -135,6 +182,7 @@ class _Solver:
         self._norm_cache: dict = {}
         self._canon: dict = {}
         self._ode_failed: set = set()
+        self._key_cache: dict = {}
         self.func_names = {h.func.__name__ if isinstance(h, AppliedUndef) else h.name
                            for h in self.heads}
 
@@ -238,8 +286,14 @@ class _Solver:
                 continue
             seen.add(key)
             out.append(key)
-        self.eqs = sorted(out, key=lambda e: (len(sp.Add.make_args(e)), sp.count_ops(e),
-                                              sort_key(e)))
+        self.eqs = sorted(out, key=self._order_key)
+
+    def _order_key(self, e):
+        hit = self._key_cache.get(e)
+        if hit is None:
+            hit = self._key_cache[e] = (len(sp.Add.make_args(e)), sp.count_ops(e),
+                                        sp.default_sort_key(e))
+        return hit
 
     def _canonical(self, d):
         hit = self._canon.get(d)
@@ -252,13 +306,16 @@ class _Solver:
         e = sp.expand(e.xreplace({d: self._canonical(d) for d in e.atoms(sp.Derivative)}))
         if e == 0:
             return e
-        num = sp.expand(sp.numer(sp.together(e)))
-        if num == 0:
-            return num
-        num = self._drop_zero_coefficients(num)
+        e = _merge_powers(e)
+        masked, back = _mask_radicals(e)
+        num = sp.expand(sp.numer(sp.together(masked)))
         if num == 0:
             return num
         num = self.primitive(num)
+        num = sp.expand(num.xreplace(back)) if back else num
+        num = self._drop_zero_coefficients(num)
+        if num == 0:
+            return num
         lead = sp.Add.make_args(num)[0].as_coeff_Mul()[0]
         return sp.expand(num / lead) if lead != 0 else num
 
@@ -270,7 +327,7 @@ class _Solver:
             return sp.S.Zero if is_zero(e) else e
         coeffs = self.linear_parts(e, occ)
         keep = {o: c for o, c in coeffs.items()
-                if not c.is_Add or _is_rational_in(c) or not is_zero(c)}
+                if not c.is_Add or _is_rational_in(c) or _clearly_nonzero(c) or not is_zero(c)}
         if len(keep) == len(coeffs):
             return e
         return sp.expand(sp.Add(*[c * o for o, c in keep.items()]))
@@ -312,6 +369,9 @@ class _Solver:
                                                     and p.exp > 0) for p in groups)
                 if not monomial and not _independent(list(groups), v):
                     continue
+                arbitrary = _arbitrary_functions(groups)
+                if arbitrary:  # generic arbitrary functions: recorded for a classification
+                    self.generic.append((v, tuple(sorted(groups, key=sort_key))))
                 pieces = [g for g in groups.values() if sp.expand(g) != 0]
                 self.eqs = self.eqs[:k] + pieces + self.eqs[k + 1:]
                 self.log.append(f"split by {v}")
@@ -419,28 +479,38 @@ class _Solver:
         return False
 
     def separate(self):
-        """Indirect separation: differentiate an equation by a variable that some of its
-        unknowns do not depend on, which removes them; the original equation is kept."""
+        """Indirect separation: divide an equation by the coefficient of an unknown that does
+        not depend on a variable ``v`` and differentiate by ``v``, which removes that unknown
+        (``cos(u) (f_x - g_t) + B_u = 0`` gives an equation in ``B`` alone); the original
+        equation is kept.  Only steps that remove an unknown are taken, so repeated
+        separation cannot produce an endless chain of derivatives."""
         present = set(self.eqs) | self.separated
         for e in self.eqs:
             occ = self.occurrences(e)
             argsets = [set(self.args_of(h)) for h, _ in occ.values()]
             if len(argsets) < 2:
                 continue
+            coeffs = self.linear_parts(e, occ)
             for v in sorted(set().union(*argsets), key=str):
                 if all(v in a for a in argsets):
                     continue
-                new = sp.expand(sp.numer(sp.together(sp.diff(e, v))))
-                if new == 0:
-                    continue
-                lead = sp.Add.make_args(new)[0].as_coeff_Mul()[0]
-                key = sp.expand(new / lead) if lead != 0 else new
-                if key in present or sp.expand(-key) in present:
-                    continue
-                self.eqs.append(key)
-                self.separated.add(key)
-                self.log.append(f"separate by d/d{v}")
-                return True
+                for o, (h, _) in occ.items():
+                    if v in self.args_of(h):
+                        continue
+                    c = coeffs[o]
+                    new = sp.diff(e / c, v) if c.has(v) else sp.diff(e, v)
+                    new = sp.expand(sp.numer(sp.together(new)))
+                    if new == 0 or o in self.occurrences(new):
+                        continue
+                    lead = sp.Add.make_args(new)[0].as_coeff_Mul()[0]
+                    key = sp.expand(new / lead) if lead != 0 else new
+                    if key in present or sp.expand(-key) in present:
+                        continue
+                    self.assume_nonzero(c)
+                    self.eqs.append(key)
+                    self.separated.add(key)
+                    self.log.append(f"separate by d/d{v}")
+                    return True
         return False
 
     def solve_ode(self):

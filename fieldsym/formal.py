@@ -266,7 +266,7 @@ def _attempt(problem, Q):
 
 
 def formal_dimension_bound(equations, unknowns: Sequence, variables: Sequence, *,
-                           project: Sequence | None = None, max_extra_order: int = 6,
+                           project: Sequence | None = None, max_extra_order: int = 10,
                            max_columns: int = 2500, seed: int = 7,
                            target: int | None = None) -> FormalBound:
     r"""Upper bound on the dimension of the solution space of a linear homogeneous system.

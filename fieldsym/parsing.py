@@ -6,7 +6,8 @@ with :mod:`ast` and only these forms are accepted:
 * numbers (integers and decimals, kept exact as rationals), ``pi`` and ``E``;
 * declared independent variables, fields and parameters;
 * jet coordinates ``u_x``, ``u_xxt`` (``N_u_phi`` when a variable name is longer than one
-  character) and ``diff(u, x)``, ``diff(u, x, 2)``, ``diff(u, x, t)``;
+  character) and ``diff(u, x)``, ``diff(u, x, 2)``, ``diff(u, x, t)``; ``diff`` of an
+  expression is its total derivative, ``diff(u**2*u_x, x)``;
 * a field applied to exactly its declared arguments, ``N(u, phi)``;
 * ``+ - * / **``, unary minus, parentheses, and the functions in :data:`FUNCTIONS`.
 
@@ -238,7 +239,7 @@ class _Parser:
         if name.startswith("__"):
             self.fail(node, "dunder names are refused")
         if name == "diff":
-            return self.diff(node)
+            return self.diff(node, depth)
         if name in self.fields:
             f = self.fields[name]
             got = tuple(self.name(a, a.id) if isinstance(a, ast.Name) else None for a in node.args)
@@ -254,13 +255,11 @@ class _Parser:
         self.fail(node, f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))}, "
                         f"diff, and declared fields)")
 
-    def diff(self, node):
+    def diff(self, node, depth=0):
         if len(node.args) < 2:
             self.fail(node, "diff needs a field and at least one variable")
-        target = self.visit(node.args[0])
+        target = self.visit(node.args[0], depth + 1)
         info = self.jet.info(target) if isinstance(target, sp.Symbol) else None
-        if info is None:
-            self.fail(node, "diff applies to a field or a jet coordinate")
         spec, last = [], None
         for a in node.args[1:]:
             if isinstance(a, ast.Constant) and isinstance(a.value, int) and last is not None:
@@ -272,6 +271,10 @@ class _Parser:
                 self.fail(a, "diff variables must be declared independent variables")
             last = self.vars[a.id]
             spec.append(last)
+        if info is None:  # an expression: its total derivative
+            if len(spec) > 8:
+                self.fail(node, "at most 8 total derivatives of an expression")
+            return self.jet.D(target, *spec)
         f, mi = info
         counts = list(mi)
         for v in spec:

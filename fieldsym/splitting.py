@@ -24,11 +24,13 @@ import random
 
 import mpmath
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from ._zerotest import sort_key
 from .jets import JetSpace
 
-__all__ = ["NotSplittableError", "independent_functions", "split_by_jet_functions"]
+__all__ = ["NotSplittableError", "generic_instances", "independent_functions",
+           "split_by_jet_functions"]
 
 
 class NotSplittableError(ValueError):
@@ -105,9 +107,36 @@ def _rank(rows) -> int:
     return rank
 
 
+def generic_instances(exprs, seed=303):
+    """Replace arbitrary functions ``F(z)`` (applied undefined functions) and their derivatives
+    by one random analytic function each (a random polynomial of degree 7 plus a random
+    exponential): a relation that fails for it fails for a generic ``F``."""
+    rng = random.Random(seed)
+    funcs = sorted({a.func for e in exprs for a in sp.sympify(e).atoms(AppliedUndef)},
+                   key=lambda f: f.__name__)
+    if not funcs:
+        return list(exprs)
+    z = sp.Dummy("z")
+    lam = {}
+    for f in funcs:
+        r = [sp.Rational(rng.randint(-900, 900), rng.randint(300, 700)) for _ in range(10)]
+        body = sp.Add(*[r[k] * z**k for k in range(8)]) + r[8] * sp.exp(r[9] * z)
+        lam[f] = sp.Lambda(z, body)
+    out = []
+    for e in exprs:
+        e = sp.sympify(e)
+        for f, body in lam.items():
+            e = e.replace(f, body)
+        out.append(e.doit())
+    return out
+
+
 def independent_functions(keys, higher, base, seed=101) -> bool:
     """Numeric test that ``keys`` (functions of the jet coordinates ``higher`` and of ``base``)
-    are linearly independent over the functions of ``base``."""
+    are linearly independent over the functions of ``base``.  Arbitrary functions in the keys
+    are replaced by generic instances (:func:`generic_instances`): the test then holds for
+    generic arbitrary functions, which is what a classification's generic case assumes."""
+    keys = generic_instances(keys)
     syms = sorted(set().union(*[k.free_symbols for k in keys]), key=lambda s: s.name)
     jets = [s for s in syms if s in higher]
     rest = [s for s in syms if s not in higher]

@@ -33,9 +33,10 @@ from ._algebra import (
     same_span,
     span_contains,
 )
-from ._limits import SolverTimeout, time_limit
+from ._limits import SolverTimeout, remaining, time_limit
+from ._undetermined import polynomial_solutions
 from ._zerotest import is_zero
-from .determining import UnsolvedSystemError, solve_linear_pde_system
+from .determining import LinearPDESolution, UnsolvedSystemError, solve_linear_pde_system
 from .formal import formal_dimension_bound
 from .jets import JetSpace, PDESystem
 from .splitting import NotSplittableError, split_by_jet_functions
@@ -183,6 +184,9 @@ def _finish(jet, kind, v, B, eqs, unknowns, project, system, *, allow_incomplete
     """Solve the determining equations, assemble the algebra, verify every generator and
     compare the dimension with the formal count (the independent route)."""
     targets = {str(u.func): u for u in unknowns}
+    left = remaining()
+    if left is not None:  # keep time to assemble and report what remains
+        timeout = max(0.8 * left, 1e-3)
     sol = solve_linear_pde_system(eqs, unknowns, _variables(jet), targets, max_steps=max_steps,
                                   timeout=timeout)
     alg = _assemble(jet, kind, v, B, sol)
@@ -194,19 +198,91 @@ def _finish(jet, kind, v, B, eqs, unknowns, project, system, *, allow_incomplete
                                                       f"{bad[0]} fails the symmetry test")
         if bad:  # an unfinished answer: keep only the generators that are symmetries
             alg.basis = [g for g in alg.basis if not any(g is b for b in bad)]
-    if alg.complete and certify and not alg.families:
-        bound = formal_dimension_bound(eqs, unknowns, _variables(jet), project=project,
-                                       target=len(alg.basis))
-        alg.bound = bound
-        if bound.bound is not None and bound.bound != len(alg.basis):
-            alg.complete = False
-            alg.reason = (f"the formal power series count allows up to {bound.bound} "
-                          f"independent symmetries (jet order {bound.order}, prolongation "
-                          f"{bound.prolongation}); the solver found {len(alg.basis)}")
+    if certify and (not alg.families or _ode_families(alg)):
+        left = remaining()
+        try:
+            with time_limit(None if left is None else max(left - 0.5, 1e-3)):
+                _count(alg, eqs, unknowns, project, jet, kind, v, B, system)
+        except SolverTimeout:
+            if alg.families:
+                alg.complete = False
+                alg.reason = "time limit reached while counting the solutions of linear ODEs"
     if not alg.complete and not allow_incomplete:
         raise UnsolvedSystemError(sol.conditions, f"unsolved ({alg.reason}); remaining: "
                                   + "; ".join(f"{sp.sstr(e)} = 0" for e in sol.conditions[:12]))
     return alg
+
+
+def _ode_families(alg) -> bool:
+    """Families whose functions all depend on one variable and are all tied by conditions
+    (linear ODEs): a finite-dimensional space, not arbitrary functions."""
+    for _vf, _B, funcs, conds in alg.families:
+        if any(len(f.args) > 1 for f in funcs):
+            return False
+        if any(not any(c.has(f) for c in conds) for f in funcs):
+            return False
+    return True
+
+
+def _count(alg, eqs, unknowns, project, jet, kind, v, B, system):
+    """The independent route: the formal count bounds the dimension; a finite answer must
+    reach it.  When the solver stopped short (unsolved, or linear ODEs for functions of one
+    variable left as families), polynomial solutions by undetermined coefficients may reach
+    the bound; then they are the algebra.  Otherwise the answer is marked incomplete."""
+    variables = _variables(jet)
+    finished = alg.complete and not alg.families
+    bound = formal_dimension_bound(eqs, unknowns, variables, project=project,
+                                   target=len(alg.basis) if finished else None)
+    alg.bound = bound
+    if bound.bound is None:
+        if alg.families and alg.complete:  # single-variable families of unknown dimension
+            alg.complete = False
+            alg.reason = ("linear ODEs for functions of one variable remain and the formal "
+                          "count did not bound their solution space")
+        return
+    if finished and bound.bound == len(alg.basis):
+        return
+    found = _polynomial_algebra(eqs, unknowns, project, jet, kind, v, B, system, bound.bound)
+    if found is not None and len(found.basis) < bound.bound:
+        bound = formal_dimension_bound(eqs, unknowns, variables, project=project,
+                                       target=len(found.basis))
+    if found is not None and bound.bound == len(found.basis):
+        alg.__dict__.update(found.__dict__)
+        alg.bound = bound
+        return
+    alg.complete = False
+    alg.reason = (f"the formal power series count allows up to {bound.bound} independent "
+                  f"symmetries (jet order {bound.order}, prolongation {bound.prolongation}); "
+                  f"the solver found {len(alg.basis)}"
+                  + (" and families of functions of one variable" if alg.families else ""))
+
+
+def _polynomial_algebra(eqs, unknowns, project, jet, kind, v, B, system, target,
+                        max_degree=6):
+    """The algebra spanned by the polynomial (then Laurent polynomial) solutions of the
+    determining equations (verified symmetries), of the lowest degree that gives ``target``
+    independent generators."""
+    best = None
+    for degree, laurent in [(d, False) for d in range(1, max_degree + 1)] + \
+            [(d, True) for d in range(1, max_degree - 1)]:
+        sols = polynomial_solutions(eqs, unknowns, _variables(jet), degree, laurent=laurent)
+        if sols is None:
+            if laurent:
+                return best
+            continue
+        consts = sp.symbols(f"c1:{len(sols) + 1}")
+        targets = {str(u.func): sp.Add(*[c * s[u] for c, s in zip(consts, sols)])
+                   for u in unknowns}
+        sol = LinearPDESolution(targets=targets, constants=list(consts), functions=[],
+                                conditions=[], complete=True, steps=0,
+                                log=[f"polynomial solutions of degree <= {degree}"])
+        alg = _assemble(jet, kind, v, B, sol)
+        if system is not None:
+            alg.basis = [g for g in alg.basis if is_point_symmetry(g, system)]
+        best = alg
+        if len(alg.basis) >= target:
+            return alg
+    return best
 
 
 def _guarded(fn, timeout):

@@ -79,7 +79,7 @@ def test_derivative_notations_agree():
     ("2^3", "2^3"),
     ("x**100000", "x**100000"),
     ("u_y", "u_y"),
-    ("diff(x, t)", "diff"),
+    ("diff(u, y)", "diff variables"),
     ("u < 1", "Compare"),
     ("u if x else t", "IfExp"),
     ("x == 1", "Compare"),
@@ -152,3 +152,9 @@ def test_long_sums_are_flattened_not_recursed():
     assert parse_expression("+".join(["u"] * 2000), JET) == 2000 * u
     assert parse_expression("-".join(["u_x"] * 1200), JET) == -1198 * u_x
     assert parse_expression("(" * 150 + "u" + ")" * 150, JET) == u  # parentheses add no depth
+
+
+def test_diff_of_an_expression_is_its_total_derivative():
+    assert parse_expression("diff(u**2, x, 2)", JET) == JET.D(u**2, x, x)
+    assert parse_expression("diff(x*u_t, t)", JET) == JET.D(x * u_t, t)
+    assert parse_expression("diff(x, t)", JET) == 0
