@@ -77,6 +77,9 @@ class LinearPDESolution:
     steps : int, number of solver steps taken
     assumptions : list of expressions in the parameters assumed nonzero (generic case)
     reason : why the result is incomplete ("" when complete)
+    generic : list of (variable, functions) that were split as linearly independent although
+        they contain arbitrary functions of the equation (true for generic such functions; the
+        special functions that make them dependent are the cases of a classification)
     """
 
     targets: dict
@@ -88,6 +91,7 @@ class LinearPDESolution:
     log: list = field(default_factory=list)
     assumptions: list = field(default_factory=list)
     reason: str = ""
+    generic: list = field(default_factory=list)
 
     def require_complete(self):
         if not self.complete:
@@ -898,4 +902,5 @@ def solve_linear_pde_system(
         log=solver.log,
         assumptions=sorted(assumptions, key=sort_key),
         reason="" if complete else reason,
+        generic=list(solver.generic),
     )
