@@ -142,8 +142,6 @@ def _write_api_pages(app) -> None:
 
 #: Docstrings left out of the site, with the reason (each reported to the package's owner).
 EXCLUDED_DOCSTRINGS = {
-    "liegeom.groups": "its table of groups is malformed reStructuredText (the row of "
-                      "RotationScaling(n) is wider than its column); read it in the source",
     "nets.gnn.GNN": "its 'Shapes:' paragraph sits inside the Parameters section, which numpydoc "
                     "parses as parameters named 'Shapes' and 'n'; read it in the source",
 }
