@@ -58,6 +58,7 @@ PACKAGES = {
     "liegeom": "Lie groups as batched, differentiable torch objects.",
     "fieldsym": "Symmetries, conservation laws and asymptotic charges with sympy.",
     "nets": "torch modules on liegeom: equilibrium propagation, frames, affine convolutions.",
+    "symkit": "The version, defined once, and the command-line helper the three commands share.",
 }
 
 
