@@ -4,7 +4,7 @@ An unknown characteristic :math:`K_s` (one per slot: per equation for multiplier
 generalized symmetries) is sought as a function of the independent variables and the
 *parametric* jet coordinates of a system up to a given order: those that are not derivatives of
 a principal coordinate, so that a characteristic never vanishes on solutions unless it is zero
-(Olver §4.3, Thm. 4.26).  Two ansätze:
+(Olver §4.3).  Two ansätze:
 
 * ``degree=None`` (general): :math:`K_s = f_s(x, u^{(q)}_{\text{par}})`, one arbitrary function
   of all of them.  Complete, but the determining system has unknowns of many arguments and only
@@ -63,6 +63,17 @@ def parametric_coords(system: PDESystem, order: int) -> list[sp.Symbol]:
     jet = system.jet
     out = [c for f in jet.fields for c in jet.coords_upto(f, order) if is_parametric(system, c)]
     return sorted(out, key=lambda s: (sum(jet.info(s)[1]), s.name))
+
+
+def _terms(e):
+    """The terms of ``e`` as products without sums inside (expanding only where needed)."""
+    out = []
+    for a in sp.Add.make_args(e):
+        if a.is_Mul and any(f.is_Add for f in a.args):
+            out += sp.Add.make_args(sp.expand_mul(a))
+        elif a != 0:
+            out.append(a)
+    return out
 
 
 class Unknowns:
@@ -130,7 +141,7 @@ class Unknowns:
         ``None`` when it is not linear."""
         parts: dict = {}
         rest = []
-        for a in sp.Add.make_args(sp.expand(expr)):
+        for a in _terms(expr):
             syms = [x for x in a.free_symbols if x in self._info]
             if not syms:
                 rest.append(a)
@@ -154,11 +165,13 @@ class Unknowns:
                 out += sp.diff(expr, x) * of_symbol(x)
             return sp.expand(out)
         parts, rest = lin
-        out = [explicit(rest)]
+        out = list(_terms(explicit(rest)))
         for x, c in parts.items():
-            out.append(explicit(c) * x)
-            out.append(c * of_symbol(x))
-        return sp.expand(sp.Add(*out))
+            out += [a * x for a in _terms(explicit(c))]
+            dx = of_symbol(x)
+            if dx != 0:
+                out += [a * b for a in _terms(c) for b in _terms(dx)]
+        return sp.Add(*out)
 
     def partial(self, expr, var):
         r""":math:`\partial \text{expr} / \partial var` with the unknowns depending on their
@@ -342,7 +355,18 @@ def basis_and_families(targets: list, solution_constants, functions, conditions,
     """Split a general solution (vector of expressions in constants and functions) into a basis
     over the constants and families of arbitrary functions (functions linked by a condition
     form one family).  Returns ``(basis, families)``; a family is ``(vector, functions,
-    conditions)``."""
+    conditions)``; the arbitrary functions are renamed ``f1, f2, ...``."""
+    taken = {str(a) for e in list(targets) + list(conditions) for a in sp.sympify(e).free_symbols}
+    names, k = {}, 0
+    for f in functions:
+        while True:
+            k += 1
+            if f"f{k}" not in taken:
+                break
+        names[f] = sp.Function(f"f{k}")(*f.args)
+    targets = [sp.sympify(e).xreplace(names) for e in targets]
+    conditions = [sp.sympify(c).xreplace(names) for c in conditions]
+    functions = [names[f] for f in functions]
     zero_f = {f: sp.S.Zero for f in functions}
     basis = []
     for c in solution_constants:
@@ -455,7 +479,7 @@ def presolve(eqs, reg: Unknowns, unknowns, variables, max_rounds=5000, deadline=
 
         def d(s_):
             if s_ not in cache:
-                cache[s_] = sp.expand(reg.partial_counts(value, reg.counts(s_)))
+                cache[s_] = reg.partial_counts(value, reg.counts(s_))
             return cache[s_]
 
         out = []
@@ -577,7 +601,7 @@ def _replace_linear(e, mapping):
             continue
         (x,) = hit
         coef = a / x
-        out += [coef * b for b in sp.Add.make_args(mapping[x])]
+        out += [coef * b for b in _terms(mapping[x])]
     return out
 
 

@@ -2,7 +2,7 @@ r"""Conservation laws by multipliers (the direct method), currents by the homoto
 and the removal of trivial laws.
 
 A *multiplier* of a system :math:`\Delta_k = 0` is a tuple :math:`\Lambda_k` with
-:math:`\sum_k \Lambda_k \Delta_k = D_i J^i` identically; equivalently (Olver Thm. 4.7, the Euler
+:math:`\sum_k \Lambda_k \Delta_k = D_i J^i` identically; equivalently (Olver §4.1, the Euler
 operator annihilates exactly the total divergences)
 
 .. math:: E_\alpha\Big(\sum_k \Lambda_k \Delta_k\Big) = 0 \quad \text{for every field } \alpha,
@@ -19,7 +19,7 @@ Bluman, Cheviakov & Anco, *Applications of Symmetry Methods to PDEs*, ch. 1) run
 2. The full condition :math:`E(\Lambda\cdot\Delta) = 0`, off shell, is imposed on the (small)
    general solution of stage 1 and solved again.
 
-Triviality (Olver Thm. 4.26 for normal systems): a conservation law is trivial exactly when its
+Triviality (Olver §4.3, for normal systems): a conservation law is trivial exactly when its
 characteristic vanishes on solutions.  Multipliers here depend on parametric coordinates only,
 so they vanish on solutions only when they are zero; the basis is taken linearly independent over
 the constants, so no two laws found are equivalent.  Currents :math:`J` are built by the
@@ -341,7 +341,7 @@ def current_from_multiplier(multiplier, system: PDESystem, *, time=None,
                             simplify: bool = True) -> dict:
     r"""A current :math:`J` with :math:`D_i J^i = \sum_k \Lambda_k\Delta_k` identically.
 
-    Built by the homotopy operator (Olver Thm. 5.104) from :math:`\Lambda\cdot\Delta`; for one
+    Built by the homotopy operator (Olver §5.4) from :math:`\Lambda\cdot\Delta`; for one
     independent variable by :func:`total_derivative_potential`.  With ``simplify`` and two
     independent variables, the density :math:`J^{t}` is lowered in order by total curls.
 
@@ -442,7 +442,7 @@ def _lowering_step(T, jet, x, t):
 
 def is_trivial_multiplier(multiplier, system: PDESystem) -> bool:
     """Whether a multiplier vanishes on solutions (every component reduces to zero): its
-    conservation law is trivial (Olver Thm. 4.26, normal systems)."""
+    conservation law is trivial (Olver §4.3, normal systems)."""
     return all(_is_zero(system.reduce(m)) for m in _check_multiplier(system, multiplier))
 
 
@@ -533,8 +533,8 @@ class ConservationLaws:
         eqs = ", ".join(f"{sp.sstr(e)} = 0" for e in s.system.equations)
         ans = "general" if s.degree is None else f"polynomial of degree <= {s.degree}"
         lines = [f"conservation laws of {eqs}: multipliers up to order {s.order} ({ans} in the "
-                 f"derivatives): {len(self.laws)} laws"
-                 + (f", {len(s.families)} families" if s.families else "")
+                 f"derivatives): {_count(len(self.laws), 'law')}"
+                 + (f", {_count(len(s.families), 'family', 'families')}" if s.families else "")
                  + f" ({self.seconds:.1f} s)"]
         lines += [f"  {k + 1}. {law}" for k, law in enumerate(self.laws)]
         for k, (vec, funcs, conds) in enumerate(s.families):
@@ -549,6 +549,10 @@ class ConservationLaws:
                  + r",\ ".join(sp.latex(c) + " = 0" for c in conds)
                  for vec, _f, conds in self.search.families]
         return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+
+
+def _count(n, one, many=None):
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def conservation_laws(system: PDESystem, order: int, *, degree: int | None = 2, time=None,

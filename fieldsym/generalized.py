@@ -3,7 +3,7 @@ characteristic form).
 
 An evolutionary vector field :math:`v_Q = Q_\alpha \partial_{u^\alpha}` with characteristic
 :math:`Q(x, u^{(q)})` is a symmetry of :math:`\Delta = 0` when the linearization vanishes on
-solutions (Olver Def. 5.1, Thm. 5.? via prolongation):
+solutions (Olver §5.1):
 
 .. math:: \mathrm{pr}\,v_Q(\Delta_k) = \sum_{\alpha,J} \frac{\partial \Delta_k}{\partial
     u^\alpha_J} D_J Q_\alpha = 0 \quad\text{on solutions}.
@@ -16,7 +16,7 @@ solved by :func:`~fieldsym.determining.solve_linear_pde_system` (ansätze as in
 
 For a Lagrangian :math:`L`, :math:`v_Q` is a variational symmetry
 (:math:`\mathrm{pr}\,v_Q(L) = D_i B^i`) exactly when :math:`Q` is a multiplier of the
-Euler–Lagrange equations, :math:`Q\cdot E(L) = D_i(B^i - h^i(Q, L))` (Olver Thm. 5.58, Noether's
+Euler–Lagrange equations, :math:`Q\cdot E(L) = D_i(B^i - h^i(Q, L))` (Olver §5.3, Noether's
 theorem in characteristic form); :func:`variational_characteristics` searches those, and
 :func:`~fieldsym.noether.noether_current` turns each into its conserved current.
 """
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import _ansatz
-from .conservation import MultiplierSearch, find_multipliers
+from .conservation import MultiplierSearch, _count, find_multipliers
 from .jets import JetSpace, PDESystem
 from .variational import euler_lagrange
 from .vector_fields import VectorField
@@ -115,8 +115,9 @@ class GeneralizedSymmetries:
         eqs = ", ".join(f"{sp.sstr(e)} = 0" for e in self.system.equations)
         ans = "general" if self.degree is None else f"polynomial of degree <= {self.degree}"
         lines = [f"generalized symmetries of {eqs} up to order {self.order} ({ans} in the "
-                 f"derivatives): {len(self.basis)} characteristics"
-                 + (f", {len(self.families)} families" if self.families else "")
+                 f"derivatives): {_count(len(self.basis), 'characteristic')}"
+                 + (f", {_count(len(self.families), 'family', 'families')}"
+                    if self.families else "")
                  + f" ({self.seconds:.1f} s)"]
         for k, Q in enumerate(self.basis):
             lines.append(f"  Q{k + 1} = (" + ", ".join(sp.sstr(Q[f]) for f in jet.fields) + ")")
@@ -130,6 +131,9 @@ class GeneralizedSymmetries:
         jet = self.system.jet
         rows = [f"Q_{{{k + 1}}} &= \\left(" + ", ".join(sp.latex(Q[f]) for f in jet.fields)
                 + r"\right)" for k, Q in enumerate(self.basis)]
+        rows += [r"&\left(" + ", ".join(sp.latex(Q[f]) for f in jet.fields) + r"\right)\quad "
+                 + r",\ ".join(sp.latex(c) + " = 0" for c in conds)
+                 for Q, _f, conds in self.families]
         return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
 
@@ -193,7 +197,7 @@ def variational_characteristics(L, jet: JetSpace, order: int, *, degree: int | N
                                 timeout: float | None = None) -> MultiplierSearch:
     r"""Characteristics :math:`Q` of generalized variational symmetries of ``L`` up to
     ``order``: the multipliers of the Euler–Lagrange system :math:`E_\alpha(L) = 0` (Noether's
-    theorem in characteristic form, Olver Thm. 5.58).  Each basis element (one entry per
+    theorem in characteristic form, Olver §5.3).  Each basis element (one entry per
     field, in the order of ``jet.fields``) is a characteristic that
     :func:`~fieldsym.noether.noether_current` accepts as ``evolutionary_field(jet, Q)``.
 

@@ -34,7 +34,8 @@ def frechet(F, Q, jet=JET):
 
 KEYS = (x, t) + tuple(JET.coords_upto("u", 6))
 K_KDV = -(6 * u * u_x + ux(3))  # u_t = K
-#: KdV's fifth-order symmetry (Olver Example 5.? for u_t = u_xxx + u u_x, rescaled to 6 u u_x)
+#: KdV's fifth-order symmetry (Olver §5.2, the recursion operator applied to u_x,
+#: for u_t = u_xxx + u u_x there; rescaled to 6 u u_x)
 Q5 = ux(5) + 10 * u * ux(3) + 20 * u_x * ux(2) + 30 * u**2 * u_x
 
 
