@@ -29,7 +29,6 @@ def test_every_step_is_reported_with_its_time():
     steps, _ = cached_chain()
     assert len(steps) == 13
     assert all(s.seconds >= 0 and s.text and s.latex for s in steps)
-    assert sum(s.seconds for s in steps) < 60
 
 
 def test_results_are_typed_and_immutable(res):
