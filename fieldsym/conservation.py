@@ -34,6 +34,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import sympy as sp
 
@@ -578,7 +579,6 @@ def conservation_laws(system: PDESystem, order: int, *, degree: int | None = 2, 
     search = find_multipliers(system, order, degree=degree, max_steps=max_steps,
                               timeout=timeout, allow_incomplete=allow_incomplete)
     tvar = _time_variable(system, time)
-    laws = tuple(ConservationLaw(system, m, current_from_multiplier(m, system, time=tvar,
-                                                                    simplify=simplify), tvar)
-                 for m in search.basis)
+    laws = tuple(ConservationLaw(system, m, MappingProxyType(current_from_multiplier(
+        m, system, time=tvar, simplify=simplify)), tvar) for m in search.basis)
     return ConservationLaws(search, laws, _time.perf_counter() - t0)
