@@ -291,6 +291,17 @@ def primitive(eq, occ):
     return sp.expand(out)
 
 
+def determining_system(jet, an: Ansatz, conditions, what: str):
+    """``(equations, unknowns, variables)`` in applied-function form: the split conditions,
+    before any solving (for independent checks such as :mod:`fieldsym.formal`)."""
+    reg = an.registry
+    eqs = []
+    for e in conditions:
+        eqs += split_by(e, [c for c in jet.coords_in(e) if c not in an.arguments], what)
+    return ([reg.applied(e) for e in eqs], [reg.applied(h) for h in an.unknowns],
+            list(an.variables))
+
+
 def run_search(jet, an: Ansatz, conditions, targets: dict, max_steps: int, what: str,
                deadline=None):
     """Split symbol-form ``conditions`` (which must vanish identically) by the jet coordinates

@@ -49,6 +49,7 @@ __all__ = [
     "MultiplierSearch",
     "adjoint_linearization",
     "find_multipliers",
+    "adjoint_symmetry_determining_equations",
     "conservation_laws",
     "current_from_multiplier",
     "is_multiplier",
@@ -222,6 +223,19 @@ def find_multipliers(system: PDESystem, order: int, *, degree: int | None = 2,
     return MultiplierSearch(system, order, degree, tuple(tuple(b) for b in basis),
                             tuple((tuple(v), tuple(f), tuple(c)) for v, f, c in families),
                             complete, _time.perf_counter() - t0, (n1, len(eqs2)), clock)
+
+
+def adjoint_symmetry_determining_equations(system: PDESystem, order: int, *,
+                                           degree: int | None = 2):
+    """The stage-1 determining system of :func:`find_multipliers` (adjoint symmetries on
+    solutions, split) as ``(equations, unknowns, variables)`` with applied functions, before
+    any solving: an independent route can bound the dimension of its solution space
+    (:func:`fieldsym.formal.formal_dimension_bound`)."""
+    _ansatz.check_order(order, degree)
+    an = _ansatz.build_ansatz(system, order, degree, len(system.equations), "Lambda")
+    conditions = [system.reduce(e) for e in _adjoint(system, an.components, an.registry)]
+    return _ansatz.determining_system(system.jet, an, conditions,
+                                      "the adjoint-symmetry condition")
 
 
 # ---------------------------------------------------------------------------- currents

@@ -39,6 +39,7 @@ __all__ = [
     "linearization",
     "is_generalized_symmetry",
     "generalized_symmetries",
+    "generalized_determining_equations",
     "evolutionary_field",
     "variational_characteristics",
 ]
@@ -167,14 +168,7 @@ def generalized_symmetries(system: PDESystem, order: int, *, degree: int | None 
     t0 = _time.perf_counter()
     deadline = None if timeout is None else t0 + timeout
     jet = system.jet
-    an = _ansatz.build_ansatz(system, order, degree, len(jet.fields), "Q")
-    reg = an.registry
-    conditions = []
-    for d in system.equations:
-        e = sp.Add(*[reg.total_multi(an.components[jet.fields.index(jet.info(c)[0])], jet,
-                                     jet.info(c)[1]) * sp.diff(d, c)
-                     for c in jet.coords_in(d)])
-        conditions.append(system.reduce(sp.expand(e)))
+    an, conditions = _linearized_conditions(system, order, degree)
     sol, _ = _ansatz.run_search(jet, an, conditions,
                                 {f"Q{k}": c for k, c in enumerate(an.components)}, max_steps,
                                 "the linearized equation", deadline)
@@ -190,6 +184,29 @@ def generalized_symmetries(system: PDESystem, order: int, *, degree: int | None 
         system, order, degree, tuple(as_dict(b) for b in basis),
         tuple((as_dict(v), tuple(f), tuple(c)) for v, f, c in families),
         sol.complete, _time.perf_counter() - t0)
+
+
+def _linearized_conditions(system, order, degree):
+    jet = system.jet
+    an = _ansatz.build_ansatz(system, order, degree, len(jet.fields), "Q")
+    reg = an.registry
+    conditions = []
+    for d in system.equations:
+        e = sp.Add(*[reg.total_multi(an.components[jet.fields.index(jet.info(c)[0])], jet,
+                                     jet.info(c)[1]) * sp.diff(d, c)
+                     for c in jet.coords_in(d)])
+        conditions.append(system.reduce(sp.expand(e)))
+    return an, conditions
+
+
+def generalized_determining_equations(system: PDESystem, order: int, *,
+                                      degree: int | None = 2):
+    """The determining system of :func:`generalized_symmetries` (linearized equations on
+    solutions, split) as ``(equations, unknowns, variables)`` with applied functions, before
+    any solving (for :func:`fieldsym.formal.formal_dimension_bound`)."""
+    _ansatz.check_order(order, degree)
+    an, conditions = _linearized_conditions(system, order, degree)
+    return _ansatz.determining_system(system.jet, an, conditions, "the linearized equation")
 
 
 def variational_characteristics(L, jet: JetSpace, order: int, *, degree: int | None = 2,

@@ -15,6 +15,7 @@ from fieldsym import _ansatz
 from fieldsym._algebra import _coefficient_rows
 from fieldsym.conservation import (
     adjoint_linearization,
+    adjoint_symmetry_determining_equations,
     conservation_laws,
     current_from_multiplier,
     evolution_time,
@@ -25,6 +26,7 @@ from fieldsym.conservation import (
     potential,
     total_derivative_potential,
 )
+from fieldsym.formal import formal_dimension_bound
 from fieldsym.generalized import linearization
 from fieldsym.jets import JetSpace, PDESystem
 from fieldsym.noether import NotConservedError, conservation_law_flux
@@ -276,6 +278,20 @@ def test_nls_second_order_adds_the_energy():
     E = [euler_operator(law.density, NLS_JET, f) for f in ("u", "v")]
     EH = [euler_operator(H, NLS_JET, f) for f in ("u", "v")]
     assert same_span([tuple(E)], [tuple(EH)], NLS_KEYS)
+
+
+# ---------------------------------------------------------------------------- completeness
+@pytest.mark.parametrize("system, order", [(KDV, 2), (BURGERS, 2), (WAVE, 1), (SG_CONE, 1)],
+                         ids=["kdv", "burgers", "wave", "sine-gordon"])
+def test_formal_power_series_bound_confirms_the_search_is_complete(system, order):
+    # independent route (fieldsym.formal, Taylor coefficients at a random point, no solving):
+    # the stage-1 system (adjoint symmetries) has at most `bound` solutions in the ansatz; the
+    # search found that many multipliers and its stage 2 removed none, so none is missed
+    eqs, unknowns, variables = adjoint_symmetry_determining_equations(system, order)
+    bound = formal_dimension_bound(eqs, unknowns, variables).bound
+    search = find_multipliers(system, order)
+    assert search.stage_equations[1] == 0 and not search.families
+    assert bound == len(search.basis)
 
 
 # ---------------------------------------------------------------------------- triviality

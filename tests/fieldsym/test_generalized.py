@@ -11,8 +11,10 @@ import pytest
 import sympy as sp
 
 from fieldsym._algebra import _coefficient_rows
+from fieldsym.formal import formal_dimension_bound
 from fieldsym.generalized import (
     evolutionary_field,
+    generalized_determining_equations,
     generalized_symmetries,
     is_generalized_symmetry,
     linearization,
@@ -21,7 +23,18 @@ from fieldsym.generalized import (
 from fieldsym.jets import JetSpace, PDESystem
 from fieldsym.noether import noether_current
 from fieldsym.symmetries import lie_point_symmetries
-from tests.fieldsym.test_conservation import BURGERS, JET, KDV, same_span, u, u_x, ux, x
+from tests.fieldsym.test_conservation import (
+    BURGERS,
+    JET,
+    KDV,
+    SG_CONE,
+    WAVE,
+    same_span,
+    u,
+    u_x,
+    ux,
+    x,
+)
 
 t = sp.Symbol("t")
 
@@ -62,6 +75,17 @@ def test_burgers_characteristics_are_its_point_symmetries():
     syms = generalized_symmetries(BURGERS, 2)
     assert len(point.basis) == 5
     assert same_span([(q[u],) for q in syms.basis], chars, KEYS)
+
+
+@pytest.mark.parametrize("system, order", [(BURGERS, 2), (SG_CONE, 1), (WAVE, 1)],
+                         ids=["burgers", "sine-gordon", "wave"])
+def test_formal_power_series_bound_confirms_the_search_is_complete(system, order):
+    # independent route: fieldsym.formal bounds the solution space of the determining system
+    # without solving it; the search found exactly that many characteristics
+    eqs, unknowns, variables = generalized_determining_equations(system, order)
+    bound = formal_dimension_bound(eqs, unknowns, variables).bound
+    syms = generalized_symmetries(system, order)
+    assert not syms.families and bound == len(syms.basis)
 
 
 def test_linearization_is_the_prolongation_of_the_evolutionary_field():
