@@ -11,6 +11,7 @@ it the process itself used (the two differ on a shared machine).  "ratio" is (me
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -98,6 +99,9 @@ def main(argv=None):
             ("symmetries", "Kepler q_tt = -q/r^3", 1, 1,
              lambda: generalized_symmetries(s["Kepler q_tt = -q/r^3"], 1, degree=1)),
         ]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the start (wall > CPU when the "
+          f"machine is shared)\n")
     print("| search | equation | order | degree | found | wall [s] | CPU [s] | bound [s] | "
           "ratio |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -546,9 +546,10 @@ class ConservationLaws:
     def __str__(self):
         s = self.search
         eqs = ", ".join(f"{sp.sstr(e)} = 0" for e in s.system.equations)
-        ans = "general" if s.degree is None else f"polynomial of degree <= {s.degree}"
-        lines = [f"conservation laws of {eqs}: multipliers up to order {s.order} ({ans} in the "
-                 f"derivatives): {_count(len(self.laws), 'law')}"
+        ans = ("general ansatz" if s.degree is None
+               else f"polynomial of degree <= {s.degree} in the derivatives")
+        lines = [f"conservation laws of {eqs}: multipliers up to order {s.order} ({ans}): "
+                 f"{_count(len(self.laws), 'law')}"
                  + (f", {_count(len(s.families), 'family', 'families')}" if s.families else "")
                  + f" ({self.seconds:.1f} s)"]
         lines += [f"  {k + 1}. {law}" for k, law in enumerate(self.laws)]

@@ -114,9 +114,10 @@ class GeneralizedSymmetries:
     def __str__(self):
         jet = self.system.jet
         eqs = ", ".join(f"{sp.sstr(e)} = 0" for e in self.system.equations)
-        ans = "general" if self.degree is None else f"polynomial of degree <= {self.degree}"
-        lines = [f"generalized symmetries of {eqs} up to order {self.order} ({ans} in the "
-                 f"derivatives): {_count(len(self.basis), 'characteristic')}"
+        ans = ("general ansatz" if self.degree is None
+               else f"polynomial of degree <= {self.degree} in the derivatives")
+        lines = [f"generalized symmetries of {eqs} up to order {self.order} ({ans}): "
+                 f"{_count(len(self.basis), 'characteristic')}"
                  + (f", {_count(len(self.families), 'family', 'families')}"
                     if self.families else "")
                  + f" ({self.seconds:.1f} s)"]
