@@ -71,7 +71,7 @@ def _run(args) -> int:
     return 0
 
 
-def _add_options(p, *, epochs=20, seeds=3, samples=4, eval_samples=16,
+def _add_options(p, *, epochs=20, seeds=3, samples=4, eval_samples=8,
                  channels=(12, 12, 12), cnn_channels=(24, 24, 24)):
     p.add_argument("--model", nargs="+", choices=_MODELS,
                    default=["sl2", "gl2", "so2", "rs2", "cnn", "cnn-augmented"],
@@ -90,8 +90,9 @@ def _add_options(p, *, epochs=20, seeds=3, samples=4, eval_samples=16,
     p.add_argument("--cnn-channels", type=positive_int, nargs="+", default=list(cnn_channels),
                    help="channels of the plain CNN's convolutions")
     p.add_argument("--kernel-sizes", type=positive_int, nargs="+", default=[7, 5, 5])
-    p.add_argument("--spread", type=positive_float, default=0.12,
-                   help="standard deviation of the proposal's stretch/scale coordinates")
+    p.add_argument("--spread", type=positive_float, default=0.25,
+                   help="half-width of the proposal's uniform law on the stretch/scale "
+                        "coordinates (the symmetric log of the stretch; log s)")
     p.add_argument("--rotation", type=_rotation, default=round(math.pi / 6, 6),
                    help="largest sampled rotation angle in radians (pi: the whole circle, "
                         "which cannot tell a 6 from a rotated 9)")

@@ -22,9 +22,9 @@ True
 
 from ._kernels import KernelNet, RBFKernel, relative_features
 from ._layers import GroupConv2d, GroupPool, LiftingConv2d
-from ._models import AffineEquivariantCNN, PlainCNN
+from ._models import AffineEquivariantCNN, PlainCNN, recalibrate_batchnorm
 from ._sampling import SUPPORTED_GROUPS, GroupSampler, GroupSamples, default_proposal, group_name
 
 __all__ = ["LiftingConv2d", "GroupConv2d", "GroupPool", "AffineEquivariantCNN", "PlainCNN",
            "GroupSampler", "GroupSamples", "default_proposal", "group_name", "SUPPORTED_GROUPS",
-           "KernelNet", "RBFKernel", "relative_features"]
+           "KernelNet", "RBFKernel", "relative_features", "recalibrate_batchnorm"]

@@ -130,7 +130,7 @@ class RBFKernel(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, radius: float,
-                 group_features: int = 0, width: float = 0.5):
+                 group_features: int = 0, width: float = 1.0):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         r = math.ceil(radius)

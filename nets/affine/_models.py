@@ -5,13 +5,48 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._layers import GroupConv2d, GroupPool, LiftingConv2d, _positive_int
 from ._sampling import GroupSampler
 
-__all__ = ["AffineEquivariantCNN", "PlainCNN"]
+__all__ = ["AffineEquivariantCNN", "PlainCNN", "recalibrate_batchnorm"]
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, batches) -> nn.Module:
+    """Re-estimate every batch normalization's running statistics with the evaluation samples.
+
+    In training each batch sees fresh group samples, and the running statistics average over
+    them; the fixed evaluation samples give features whose statistics differ from that average
+    by a fraction of a standard deviation per channel, enough to cost tens of accuracy points.
+    This passes ``batches`` (an iterable of input tensors, or of tuples whose first entry is the
+    input) through the model in evaluation mode with the normalization layers collecting exact
+    (cumulative) statistics, then leaves the model in evaluation mode. The same remedy as for
+    stochastic weight averaging (``torch.optim.swa_utils.update_bn``), for the same reason.
+
+    Returns the model.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    model.eval()
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+        m.train()
+    seen = 0
+    for batch in batches:
+        x = batch[0] if isinstance(batch, (tuple, list)) else batch
+        model(x)
+        seen += len(x)
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    model.eval()
+    if norms and seen == 0:
+        raise ValueError("recalibrate_batchnorm: no batches were given")
+    return model
 
 
 def _sizes(channels, kernel_sizes, name):
@@ -68,7 +103,7 @@ class AffineEquivariantCNN(nn.Module):
 
     def __init__(self, group, in_channels: int = 1, num_classes: int = 10,
                  channels: Sequence[int] = (16, 16, 16), kernel_sizes: Sequence[int] = (7, 5, 5),
-                 n_samples: int = 8, *, eval_samples: int | None = None, spread: float = 0.2,
+                 n_samples: int = 8, *, eval_samples: int | None = None, spread: float = 0.25,
                  rotation: float | None = None,
                  hidden: int = 32, group_radius: float = 1.0, space_pool: str = "mean",
                  kernel: str = "rbf", seed: int = 0):

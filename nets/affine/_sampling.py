@@ -51,15 +51,20 @@ def group_name(group) -> str:
 SUPPORTED_GROUPS = ("SL(2)", "GL+(2)", "SO(2)", "RS(2)")
 
 
-def default_proposal(group, *, spread: float = 0.2, rotation: float | None = None,
-                     truncate: float = 2.0) -> ChartDistribution:
+def default_proposal(group, *, spread: float = 0.25, rotation: float | None = None,
+                     law: str = "uniform", truncate: float = 2.0) -> ChartDistribution:
     r"""The proposal the layers use unless given one.
 
-    Non-compact coordinates of the chart (the symmetric log of the stretch ``e^X`` for SL(2) and
-    GL+(2), ``log s`` for rotation-scaling) are normal with standard deviation ``spread``,
-    truncated at ``truncate * spread`` so that stretches stay bounded (the kernels' support must
-    fit their grid); the rotation angle is uniform on ``[-rotation, rotation]`` (``None``: the
-    whole circle, Haar on SO(2)).
+    The rotation angle is uniform on ``[-rotation, rotation]`` (``None``: the whole circle, Haar
+    on SO(2)). The non-compact coordinates of the chart (the symmetric log of the stretch
+    ``e^X`` for SL(2) and GL+(2), ``log s`` for rotation-scaling) are, with ``law="uniform"``,
+    uniform on ``[-spread, spread]``: near the identity the Haar density of these charts is
+    nearly flat, so the importance weights ``1/q`` hardly vary between samples and a layer's
+    output keeps its scale from one draw to the next (which batch normalization needs: its
+    running statistics are averaged over draws). With ``law="normal"`` they are normal with
+    standard deviation ``spread``, truncated at ``truncate * spread`` (weights vary by
+    ``e^{truncate²/2}`` per coordinate). Either way the stretches stay bounded, so the kernels'
+    support fits their grid.
 
     Parameters
     ----------
@@ -68,6 +73,7 @@ def default_proposal(group, *, spread: float = 0.2, rotation: float | None = Non
     spread : float
     rotation : float, optional
         Largest rotation angle in radians, in (0, π].
+    law : {"uniform", "normal"}
     truncate : float
     """
     name = group_name(group)
@@ -76,7 +82,12 @@ def default_proposal(group, *, spread: float = 0.2, rotation: float | None = Non
     if not spread > 0 or not truncate > 0:
         raise ValueError(f"expected spread > 0 and truncate > 0, got {spread!r}, {truncate!r}")
     angle = math.pi if rotation is None else rotation
-    law = TruncatedNormal(spread, truncate * spread)
+    if law == "uniform":
+        law = Uniform(-spread, spread)
+    elif law == "normal":
+        law = TruncatedNormal(spread, truncate * spread)
+    else:
+        raise ValueError(f"expected law 'uniform' or 'normal', got {law!r}")
     if name == "RS(2)":  # its chart's rotation coordinate is the angle itself
         return ChartDistribution(RotationScalingChart(group), [law, Uniform(-angle, angle)])
     rot = Uniform(-_ROT * angle, _ROT * angle)  # exponential coordinate sqrt(2)·θ
@@ -133,7 +144,7 @@ class GroupSampler(nn.Module):
     """
 
     def __init__(self, group, n_samples: int, *, eval_samples: int | None = None,
-                 proposal: ChartDistribution | None = None, spread: float = 0.2,
+                 proposal: ChartDistribution | None = None, spread: float = 0.25,
                  rotation: float | None = None, seed: int = 0, randomized_qmc: bool = True):
         super().__init__()
         self.randomized_qmc = bool(randomized_qmc)

@@ -105,10 +105,10 @@ def test_group_integral_of_a_constant_kernel_is_the_haar_integral(group):
         for p in conv.kernel.parameters():
             p.zero_()
         conv.kernel.out.bias.fill_(1.0)
-    q = default_proposal(group, spread=0.35, truncate=4.0)
+    q = default_proposal(group, spread=0.35, law="normal", truncate=4.0)  # covers the mask
     h_in = q.sample_quasi(4096, seed=2)
     s_in = GroupSamples(h_in, -q.log_prob(h_in) - math.log(4096))
-    h_out = default_proposal(group, spread=0.15).sample_fixed(4, seed=3)
+    h_out = default_proposal(group, spread=0.15, law="normal").sample_fixed(4, seed=3)
     s_out = GroupSamples(h_out, torch.zeros(4, dtype=torch.float64))
     w = conv.weight(s_in, s_out).reshape(4, 4096, 9, 9) / conv.scale
     inv = torch.linalg.inv(h_out)
@@ -196,3 +196,32 @@ def test_compiles():
     x = torch.rand(2, 1, 12, 12)
     compiled = torch.compile(model)
     torch.testing.assert_close(compiled(x), model(x), rtol=1e-4, atol=1e-5)
+
+
+def test_recalibrated_statistics_are_those_of_the_evaluation_samples():
+    """After recalibrating on a batch, evaluation mode normalizes that batch as training mode
+    would with the same (evaluation) samples: running statistics = the batch's statistics."""
+    from nets.affine import recalibrate_batchnorm
+
+    torch.manual_seed(0)
+    model = AffineEquivariantCNN(SL(2), channels=(3, 3), kernel_sizes=(5, 3), n_samples=3).double()
+    x = torch.rand(8, 1, 12, 12, dtype=torch.float64)
+    with torch.no_grad():
+        model.train()(x)  # running statistics of fresh samples, momentum 0.1
+    recalibrate_batchnorm(model, [x])
+    assert not model.training and all(n.momentum == 0.1 for n in model.norms)
+    with torch.no_grad():
+        ours = model(x)
+        model.train()
+        model.sampler.eval()  # the evaluation samples, the batch's own statistics
+        batch = model(x)
+    # running_var is unbiased, training mode divides by the biased one: a relative difference
+    # 1/(2n) in each scale, n = 8·3·6·6 = 864 values per channel in the second layer
+    torch.testing.assert_close(ours, batch, rtol=4 / 864, atol=4 / 864 * float(batch.abs().max()))
+    first = model.norms[0]
+    with torch.no_grad():
+        z = model.lift(x, model.sampler())
+    torch.testing.assert_close(first.running_mean, z.mean((0, 2, 3, 4)))
+    torch.testing.assert_close(first.running_var, z.var((0, 2, 3, 4)))
+    with pytest.raises(ValueError, match="no batches"):
+        recalibrate_batchnorm(model, [])
