@@ -69,7 +69,7 @@ def _configs(args):
             warmup_fraction=args.warmup_fraction, power=args.power, window=args.window,
             eb_alpha=args.eb_alpha, eb_floor=args.eb_floor, eb_max=args.eb_max,
             hidden=None if args.hidden is None else tuple(args.hidden), blocks=args.blocks,
-            width=args.width, depth=args.depth, mlp_lr=args.mlp_lr,
+            init=args.init, width=args.width, depth=args.depth, mlp_lr=args.mlp_lr,
             rpp_free_decay=tuple(args.rpp_free_decay),
             rpp_equivariant_decay=args.rpp_equivariant_decay,
             sizes=(args.train, args.val, args.test), eps=args.eps, data_seed=args.data_seed,
@@ -119,6 +119,9 @@ def _add_options(p, *, seeds=3, epochs=None, sizes=(1000, 1000, 1000),
                    metavar=("S", "V", "T"),
                    help="scalar, vector and tensor channels of the gated tensor nets")
     p.add_argument("--blocks", type=positive_int, default=None, help="hidden blocks")
+    p.add_argument("--init", choices=("random", "symmetric"), default="random",
+                   help="our methods' start: random weights, or their projection onto the maps "
+                        "equivariant under the full candidate group (projection-form tasks)")
     p.add_argument("--width", type=positive_int, default=128, help="MLP width")
     p.add_argument("--depth", type=positive_int, default=3, help="MLP hidden layers")
     p.add_argument("--rpp-free-decay", type=nonnegative_float, nargs="+",

@@ -48,6 +48,7 @@ from ..soft import (
     MixedSymmetryRegularizer,
     ReferenceRule,
     Rep,
+    RepLinear,
     ResidualPathway,
     augment,
     axis_orthogonal,
@@ -58,6 +59,8 @@ from ..soft import (
     points_action,
     prior_penalty,
     product,
+    project_bias,
+    project_linear,
     relative_equivariance_error,
     rotations_about_origin,
     scaling,
@@ -108,6 +111,7 @@ class SoftConfig:
     hidden: tuple | None = None
     blocks: int | None = None
     gate: str | None = None
+    init: str = "random"
     width: int = 128
     depth: int = 3
     mlp_lr: float = 3e-3
@@ -240,7 +244,10 @@ def build_model(spec: TaskSpec, method: str, cfg: SoftConfig, seed: int) -> nn.M
     backbone = (lambda: GatedTensorNet(spec.rep_in, spec.rep_out, **kw)) if (
         spec.backbone == "rep") else (lambda: mlp(d_in))
     if method in ("free", "ours-reference", "ours-eb"):
-        return backbone()
+        net = backbone()
+        if cfg.init == "symmetric" and method != "free":
+            _symmetric_init(net, spec)
+        return net
     if spec.kind == "rep":
         if method == "exact":
             return GatedTensorNet(spec.rep_in, spec.rep_out, group=spec.group(spec.full), **kw)
@@ -255,6 +262,22 @@ def build_model(spec: TaskSpec, method: str, cfg: SoftConfig, seed: int) -> nn.M
     if method == "rpp":
         return ResidualPathway(inv, backbone())
     return inv
+
+
+@torch.no_grad()
+def _symmetric_init(net: nn.Module, spec: TaskSpec) -> None:
+    """Start from the projection of the random weights onto the maps equivariant under the
+    full candidate group (all candidates at once), so that training breaks symmetry only where
+    the data asks (linear actions only: projection-form tasks)."""
+    if spec.form != "projection":
+        raise ValueError(f"init='symmetric' needs linear actions (projection form); task "
+                         f"{spec.name} has the sampling form")
+    G = spec.group(spec.full)
+    for m in net.modules():
+        if isinstance(m, RepLinear):
+            m.weight.copy_(project_linear(G, m.weight, m.rep_in, m.rep_out))
+            if m.bias is not None:
+                m.bias.copy_(project_bias(G, m.bias, m.rep_out))
 
 
 def build_regularizer(spec: TaskSpec, method: str, cfg: SoftConfig, total_steps: int,

@@ -122,3 +122,17 @@ def test_bad_config():
     spec = exp.task_spec(exp.SoftConfig(task="inertia", sizes=(4, 4, 4)))
     with pytest.raises(ValueError, match="method"):
         exp.build_model(spec, "emlp", exp.SoftConfig(), 0)
+
+
+def test_symmetric_init_starts_equivariant_under_every_candidate():
+    cfg = exp.SoftConfig(task="inertia", sizes=(8, 8, 8), init="symmetric", hidden=(2, 2, 2))
+    spec = exp.task_spec(cfg)
+    net = exp.build_model(spec, "ours-eb", cfg, 0)
+    x = spec.data.test.x.to(torch.float32)
+    for _, G in spec.candidates:
+        assert relative_equivariance_error(net, G, spec.act_in, spec.act_out, x,
+                                           generator=torch.Generator().manual_seed(0)) < 1e-5
+    with pytest.raises(ValueError, match="projection form"):
+        exp.build_model(exp.task_spec(exp.SoftConfig(task="se3", sizes=(4, 4, 4),
+                                                     init="symmetric")), "ours-eb",
+                        exp.SoftConfig(task="se3", init="symmetric"), 0)
