@@ -114,7 +114,7 @@ def _add_options(p, *, seeds=3, epochs=None, sizes=(1000, 1000, 1000),
                    help="per-coordinate variance the empirical-Bayes hyperprior is centred on")
     p.add_argument("--eb-max", type=positive_float, default=None,
                    help="cap on the empirical-Bayes strengths (default: 1e6 for the proximal "
-                        "projection form, 100 for the sampling form)")
+                        "projection form, 1 for the sampling form)")
     p.add_argument("--hidden", type=nonnegative_int, nargs=3, default=None,
                    metavar=("S", "V", "T"),
                    help="scalar, vector and tensor channels of the gated tensor nets")

@@ -136,8 +136,11 @@ class MixedSymmetryRegularizer(nn.Module):
         kept in :attr:`values`, and ``data_loss`` (the batch MSE, for schedules that use it) in
         :attr:`data_loss`. ``y`` is ``model(x)`` when the caller has it already."""
         if data_loss is not None:
-            self.data_loss = float(data_loss.detach() if isinstance(data_loss, torch.Tensor)
-                                   else data_loss)
+            loss = float(data_loss.detach() if isinstance(data_loss, torch.Tensor) else data_loss)
+            if not math.isfinite(loss):
+                raise ValueError(f"expected a finite data loss, got {loss} (NaN or inf in the "
+                                 "targets or predictions; the strength schedules need it)")
+            self.data_loss = loss
         vals, total = [], None
         for j, r in enumerate(self.regularizers):
             if self._is_proximal(r):

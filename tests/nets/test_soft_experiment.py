@@ -136,3 +136,22 @@ def test_symmetric_init_starts_equivariant_under_every_candidate():
         exp.build_model(exp.task_spec(exp.SoftConfig(task="se3", sizes=(4, 4, 4),
                                                      init="symmetric")), "ours-eb",
                         exp.SoftConfig(task="se3", init="symmetric"), 0)
+
+
+def test_quick_demo_writes_table_metrics_and_figure(tmp_path):
+    """The soft-equivariance part of ``nets demo`` (``make demo``) runs and writes its outputs."""
+    from argparse import Namespace
+
+    from nets import _cmd_soft
+
+    threads = torch.get_num_threads()
+    try:
+        assert _cmd_soft.demo(Namespace(out=str(tmp_path), quick=True)) == 0
+    finally:
+        torch.set_num_threads(threads)  # the demo's --threads 1 is process-wide
+    out = tmp_path / "nets" / "soft" / "inertia" / "demo"
+    for name in ("metrics.json", "table.md", "strengths.png"):
+        assert (out / name).exists()
+    saved = json.loads((out / "metrics.json").read_text())
+    assert [r["method"] for r in saved["summary"]] == ["exact", "rpp", "ours-reference",
+                                                       "ours-eb"]

@@ -136,7 +136,7 @@ def test_strong_proximal_steps_make_the_model_equivariant():
                                      1e12, proximal=True)
     mixed(net)
     mixed.proximal_step(net, lr=1.0)
-    assert float(mixed.regularizers[0](net)) < 1e-20
+    assert float(mixed.regularizers[0](net).detach()) < 1e-20
 
 
 def test_attach_runs_prox_schedule_and_record():
@@ -188,6 +188,9 @@ def test_bad_input():
         MixedSymmetryRegularizer([orthogonal(3)])
     with pytest.raises(TypeError, match="StrengthSchedule"):
         MixedSymmetryRegularizer(_regs(), 1.0, schedule="reference")
+    net = _net()
+    with pytest.raises(ValueError, match="finite data loss, got nan"):
+        MixedSymmetryRegularizer(_regs(), 1.0)(net, data_loss=torch.tensor(float("nan")))
     with pytest.raises(RuntimeError, match="before step"):
         MixedSymmetryRegularizer(_regs()).step()
     with pytest.raises(ValueError, match="warmup"):
