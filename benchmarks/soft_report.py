@@ -7,7 +7,13 @@ redraws each task's figure with :func:`nets.experiments.soft.strengths_figure` i
 true errors), the strengths each rule ends with, the hyperparameters chosen on seed 0, and the
 target checks on modified inertia.
 
-Usage: python benchmarks/soft_report.py [--out out] [--figures benchmarks/results]
+With ``--compact DIR`` it also writes each task's metrics without the per-epoch logs, with the
+strength histories thinned and numbers rounded, as ``DIR/soft-equivariance-<task>.json`` (the
+records kept in the repository); those files can be passed back as ``METRICS`` to redraw the
+report without the training outputs.
+
+Usage: python benchmarks/soft_report.py [METRICS ...] [--out out] [--figures benchmarks/results]
+[--compact DIR]
 """
 
 from __future__ import annotations
@@ -87,17 +93,74 @@ def inertia_targets(metrics: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="out")
-    ap.add_argument("--figures", default="benchmarks/results")
-    args = ap.parse_args(argv)
+def timings(metrics: dict) -> str:
+    """Slowest single run (the unit the 30-minute budget is about) and the command's wall time."""
+    runs = [(r["train_time_s"], m, r.get("seed", r.get("config", {}).get("seed", i)))
+            for m, rs in metrics["runs"].items() for i, r in enumerate(rs)]
+    t, m, seed = max(runs)
+    return (f"- timing: slowest reported run {t:.0f} s ({m}, seed {seed}); whole command "
+            f"(every method, seed and seed-0 grid point) {metrics['wall_seconds'] / 60:.1f} min")
+
+
+def _round(v, digits=6):
+    if isinstance(v, float):
+        return float(f"{v:.{digits}g}")
+    if isinstance(v, dict):
+        return {k: _round(x, digits) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_round(x, digits) for x in v]
+    return v
+
+
+def compact(metrics: dict, every: int = 5) -> dict:
+    """Metrics without per-epoch logs and checkpoint bookkeeping, every ``every``-th strength
+    record, numbers to 6 significant digits: what the tables and figures need."""
+    drop = {"history", "segments", "config", "init_from", "resumed_from_epoch"}
+    runs = {}
+    for m, rs in metrics["runs"].items():
+        runs[m] = []
+        for r in rs:
+            c = {k: v for k, v in r.items() if k not in drop}
+            c["seed"] = r.get("config", {}).get("seed")
+            if "strength_history" in c:
+                h = c["strength_history"]
+                c["strength_history"] = [row for i, row in enumerate(h)
+                                         if i % every == every - 1 or i == len(h) - 1]
+            runs[m].append(c)
+    out = {k: v for k, v in metrics.items() if k != "runs"}
+    out["runs"] = runs
+    return _round(out)
+
+
+def _sources(args) -> list[Path]:
+    if args.metrics:
+        return [Path(p) for p in args.metrics]
+    paths = []
     for task in exp.TASKS:
         path = Path(args.out) / "nets" / "soft" / task / "metrics.json"
-        if not path.exists():
+        if path.exists():
+            paths.append(path)
+        else:
             print(f"## {task}: no results at {path}\n")
-            continue
-        metrics = json.loads(path.read_text())
+    return paths
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("metrics", nargs="*",
+                    help="metrics files (default: OUT/nets/soft/<task>/metrics.json)")
+    ap.add_argument("--out", default="out")
+    ap.add_argument("--figures", default="benchmarks/results")
+    ap.add_argument("--compact", default=None, metavar="DIR",
+                    help="also write compact metrics as DIR/soft-equivariance-<task>.json")
+    args = ap.parse_args(argv)
+    loaded = [json.loads(path.read_text()) for path in _sources(args)]
+    for metrics in sorted(loaded, key=lambda m: exp.TASKS.index(m["task"])):
+        task = metrics["task"]
+        if args.compact:
+            dest = Path(args.compact) / f"soft-equivariance-{task}.json"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(json.dumps(compact(metrics), indent=1) + "\n")
         cfg = exp.SoftConfig(task=task, sizes=tuple(metrics["settings"]["sizes"]),
                              data_seed=metrics["settings"]["data_seed"])
         spec = exp.task_spec(cfg)
@@ -108,6 +171,7 @@ def main(argv=None) -> None:
         print(task_report(task, metrics))
         if task == "inertia":
             print(inertia_targets(metrics))
+        print(timings(metrics))
         print(f"\nfigure: {fig}\n")
 
 
