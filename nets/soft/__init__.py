@@ -15,6 +15,7 @@ from ._groups import (
     axis_orthogonal,
     axis_rotations,
     euclidean,
+    lie_group,
     orthogonal,
     product,
     rotations_about_origin,
@@ -44,7 +45,7 @@ from ._schedules import ConstantStrengths, EmpiricalBayesRule, ReferenceRule, St
 
 __all__ = [
     "SymmetryGroup", "orthogonal", "special_orthogonal", "axis_orthogonal", "axis_rotations",
-    "scaling", "product", "euclidean", "rotations_about_origin", "translations", "Rep",
+    "scaling", "product", "euclidean", "rotations_about_origin", "translations", "lie_group", "Rep",
     "equivariant_basis", "equivariant_projector", "kind_projector", "project_linear",
     "project_bias", "nonequivariant_dim",
     "RepLinear", "GatedTensorNet", "MLP", "prior_penalty",

@@ -14,6 +14,11 @@ SO(n) and ``r`` the identity or the reflection with probability 1/2 each, which 
 measure of O(n). Axis groups (``O(2)`` or ``SO(2)`` about the z axis of R³) embed liegeom's
 SO(2) in the plane orthogonal to the axis.
 
+:func:`lie_group` wraps any matrix group of liegeom (``GLPlus``, ``SL``, ``SO``,
+``RotationScaling``, ``PositiveDiagonal``, ``UpperUnitriangular``, ``Affine(...)``): its algebra
+basis, and its own ``random_point`` as the sampler (Haar for ``SO(n)``, exponentials of Gaussian
+algebra elements for the non-compact groups).
+
 Groups with ``affine=True`` act on points of R^n through homogeneous ``(n+1) x (n+1)``
 matrices ``[[R, t], [0, 1]]``.
 """
@@ -24,7 +29,8 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from liegeom import SO, Affine, PositiveDiagonal
+from liegeom import SO, SPD, Affine, PositiveDiagonal
+from liegeom.groups import MatrixGroup
 
 __all__ = [
     "SymmetryGroup",
@@ -37,6 +43,7 @@ __all__ = [
     "euclidean",
     "rotations_about_origin",
     "translations",
+    "lie_group",
 ]
 
 Sampler = Callable[[tuple, "torch.Generator | None", torch.dtype, "torch.device | None"],
@@ -295,6 +302,50 @@ def translations(n: int = 3, *, scale: float = 1.0) -> SymmetryGroup:
     basis = G.basis[:n] if G is not None else torch.tensor([[[0.0, 1.0], [0.0, 0.0]]])
     return SymmetryGroup(f"T({n})", basis, torch.zeros(0, n + 1, n + 1), sampler,
                          compact=False, affine=True)
+
+
+def lie_group(group: MatrixGroup, *, name: str | None = None, scale: float = 0.5,
+              distribution: str | None = None) -> SymmetryGroup:
+    """A candidate type from any liegeom matrix group acting by matrix multiplication.
+
+    Parameters
+    ----------
+    group : liegeom.groups.MatrixGroup
+        Not ``SPD`` (its log-Euclidean product is not the matrix product).
+    name : str, optional
+        Defaults to ``group.name``.
+    scale, distribution
+        Passed to ``group.random_point`` (its default distribution: Haar for ``SO(n)``,
+        ``exp(hat(v))`` with ``v ~ N(0, scale^2 I)`` for non-compact groups).
+
+    Examples
+    --------
+    >>> from liegeom import SL
+    >>> G = lie_group(SL(3))
+    >>> G.name, G.size, G.algebra.shape[0], G.compact
+    ('SL(3)', 3, 8, False)
+    >>> g = G.sample((5,), generator=torch.Generator().manual_seed(0))
+    >>> bool(torch.allclose(torch.linalg.det(g), torch.ones(5, dtype=g.dtype)))
+    True
+    """
+    if not isinstance(group, MatrixGroup):
+        raise TypeError(f"expected a liegeom matrix group (liegeom.groups.MatrixGroup), got "
+                        f"{type(group).__name__}")
+    if isinstance(group, SPD):
+        raise ValueError(f"expected a group whose product is the matrix product, got "
+                         f"{group.name} (log-Euclidean product)")
+    if not (isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0):
+        raise ValueError(f"expected scale > 0, got {scale!r}")
+    group.random_point((1,), distribution=distribution, scale=scale)  # names a bad distribution
+
+    def sampler(shape, generator, dtype, device):
+        return group.random_point(shape, distribution=distribution, scale=scale,
+                                  generator=generator, dtype=dtype, device=device)
+
+    size = group.size
+    return SymmetryGroup(name or group.name, group.basis, torch.zeros(0, size, size), sampler,
+                         compact=isinstance(group, SO) and distribution in (None, "haar"),
+                         affine=isinstance(group, Affine))
 
 
 def _as_groups(groups: Sequence[SymmetryGroup] | SymmetryGroup) -> list[SymmetryGroup]:

@@ -7,6 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from liegeom import SL, SO, SPD, Affine, GLPlus, RotationScaling
 from liegeom.testing.strategies import rotations
 from nets.soft import (
     Rep,
@@ -15,6 +16,7 @@ from nets.soft import (
     equivariant_basis,
     equivariant_projector,
     euclidean,
+    lie_group,
     nonequivariant_dim,
     orthogonal,
     product,
@@ -174,6 +176,42 @@ def test_drho_is_the_derivative_of_rho():
     assert torch.allclose(num, r.drho(X), atol=1e-8)
 
 
+@pytest.mark.parametrize("make, rin, rout, dim", [
+    (lambda: SL(3), V, V, 1),            # Schur: V is irreducible (over C too) under SL(3)
+    (lambda: SL(3), T2, T2, 2),          # V⊗V = Sym² ⊕ Λ², irreducible and inequivalent
+    (lambda: SL(3), T2, S, 0),           # no SL(3)-invariant bilinear form
+    (lambda: GLPlus(3), V, T2, 0),
+    (lambda: RotationScaling(3), T2, T2, 3),  # identity, transpose, trace·I (both scale by s²)
+    (lambda: RotationScaling(3), T2, S, 0),
+])
+def test_any_liegeom_group_samples_and_constraints_agree(make, rin, rout, dim):
+    """lie_group: the constraint nullspace has the dimension representation theory gives, and
+    its maps commute with the group's own samples (exponentials of Gaussian algebra elements,
+    an independent route from the generators' constraints)."""
+    G = lie_group(make())
+    assert not G.compact and not G.affine and G.discrete.shape[0] == 0
+    Q = equivariant_basis(G, rin, rout)
+    assert Q.shape[1] == dim
+    g = G.sample((6,), generator=_gen(7))
+    for q in Q.mT:
+        M = q.reshape(rout.dim, rin.dim)
+        assert torch.allclose(rout.rho(g) @ M, M @ rin.rho(g), atol=1e-9)
+
+
+def test_lie_group_matches_the_hand_built_groups():
+    for hand, wrapped, rin, rout in [
+            (special_orthogonal(3), lie_group(SO(3)), T2, T2),
+            (special_orthogonal(3), lie_group(SO(3)), V, T2),
+            (euclidean(3), lie_group(Affine(SO(3))), Rep(0, 2, size=4), Rep(0, 1, size=4))]:
+        torch.testing.assert_close(equivariant_projector(wrapped, rin, rout),
+                                   equivariant_projector(hand, rin, rout))
+    assert lie_group(SO(3)).compact and not lie_group(SO(3), distribution="exp-normal").compact
+    A = lie_group(Affine(SO(3)))
+    assert A.affine and not A.compact and A.size == 4
+    g = lie_group(SL(2)).sample((50,), generator=_gen(8))
+    torch.testing.assert_close(torch.linalg.det(g), torch.ones(50, dtype=g.dtype))
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="R\\^3"):
         equivariant_projector(euclidean(3), V, V)
@@ -195,3 +233,11 @@ def test_bad_input():
         scaling(3, scale=-1.0)
     with pytest.raises(ValueError, match="at least one group"):
         product()
+    with pytest.raises(TypeError, match="liegeom matrix group"):
+        lie_group("SL(3)")
+    with pytest.raises(ValueError, match="matrix product, got SPD"):
+        lie_group(SPD(3))
+    with pytest.raises(ValueError, match="unknown distribution"):
+        lie_group(SL(3), distribution="haar")
+    with pytest.raises(ValueError, match="scale > 0"):
+        lie_group(SL(3), scale=0)
