@@ -3,7 +3,7 @@ given as data: solution space, asymptotic Killing vectors, transformation laws, 
 the charge algebra in two mode bases (two Virasoro algebras with c = 3 ell / 2G; in the flat
 limit ell -> oo, BMS3 with c_2 = 3/G). Barnich, Gomberoff & Gonzalez 2012, arXiv 1204.3288.
 
-Run: ``python examples/fieldsym_ads3.py`` (about 10 s of CPU).
+Run: ``python examples/fieldsym_ads3.py`` (about 5 s of CPU).
 """
 
 import sympy as sp

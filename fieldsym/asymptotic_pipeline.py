@@ -24,7 +24,8 @@ The 3D asymptotically flat case (BMS3, :mod:`fieldsym.bms3`) and 3D gravity with
 Examples
 --------
 Bondi gauge in three dimensions with :math:`\Lambda = -1/\ell^2` (Barnich, Gomberoff &
-González 2012), from the ansatz as data (about 30 s on two cores):
+González 2012), from the ansatz as data (about 5 s of CPU, see
+benchmarks/fieldsym_asymptotics.py):
 
 >>> import sympy as sp
 >>> u, r, phi = sp.symbols("u r phi", real=True)

@@ -265,3 +265,37 @@ def test_exact_killing_vectors_of_global_ads3_are_so22_and_the_modes_with_m_at_m
         assert sp.solve(dm, m) == [-1, 0, 1]
         dn = slice_at(laws[N], u, 0).subs({Ms: -1, Ns: 0}).doit()
         assert [sp.simplify(dn.subs(m, q)) for q in (-1, 0, 1)] == [0, 0, 0]
+
+
+def test_lambda_as_a_symbol_of_unknown_sign_gives_one_algebra_for_ads_ds_and_flat(ads, flat):
+    """Lambda given as a bare symbol (no sign): the same derivation covers AdS (Lambda < 0),
+    de Sitter (Lambda > 0) and flat space.  BGG 2012 write the algebra with 1/ell^2 = -Lambda:
+    i{P_m, P_n} = -Lambda (m - n) J_{m+n}, c_2 = 3/G whatever Lambda.  Checked against the
+    curvature of the on-shell metric (another route than the solver) and against the runs with
+    Lambda = -1/ell^2 and Lambda = 0."""
+    lam = sp.Symbol("Lambda")
+    res = cached_ads3(lam).analysis
+    V, W, beta = res.problem.unknowns
+    sol = res.space.solution
+    assert sol[beta] == 0 and sol[W] == N and sp.expand(sol[V] - (lam * r**2 + M)) == 0
+    assert dict(res.space.evolution) == {M: -2 * lam * d(N), N: d(M) / 2}
+    assert dict(res.symmetries.evolution) == {T: d(Y), Y: -lam * d(T)}
+    metric = res.space.on_shell_metric
+    E = metric.ricci_tensor - 2 * lam * metric.g
+    assert all(sp.cancel(res.space.on_shell(e)) == 0 for e in E)
+    assert not all(sp.cancel(e) == 0 for e in E)  # off shell it does not vanish
+    jp = res.modes
+    m, n = jp.m, jp.n
+    assert sp.expand(dict(jp.bracket("P", "P").structure)["J"] + lam * (m - n)) == 0
+    assert jp.bracket("J", "P").central_charge == 3 / G
+    assert jp.bracket("P", "P").central == 0 and jp.bracket("J", "J").central_charge == 0
+    # Lambda -> -1/ell^2 and Lambda -> 0 give the other two runs
+    for run, value in ((ads, -1 / ell**2), (flat, 0)):
+        other = run.analysis
+        for a in ("J", "P"):
+            for b in ("J", "P"):
+                here = jp.bracket(a, b).value.subs({lam: value, jp.m: other.modes.m,
+                                                     jp.n: other.modes.n})
+                assert sp.simplify(here - other.modes.bracket(a, b).value) == 0
+        assert sp.expand(res.charges.charge - other.charges.charge.subs(
+            sp.Function("alpha")(phi), Ts)) == 0
