@@ -61,7 +61,14 @@ BOUNDARY_CONDITIONS = {(0, 0): 2, (0, 1): (-1, -1), (0, 2): 0}
 
 
 def bondi_gauge_problem(cosmological_constant=-1 / ell**2) -> AsymptoticProblem:
-    r"""The 3D Bondi-gauge data of the module docstring with :math:`\Lambda` given."""
+    r"""The 3D Bondi-gauge data of the module docstring with :math:`\Lambda` given.
+
+    Examples
+    --------
+    >>> prob = bondi_gauge_problem()
+    >>> prob.cosmological_constant, prob.unknowns
+    (-1/ell**2, (V(u, r, phi), W(u, r, phi), beta(u, r, phi)))
+    """
     V, W, beta = (sp.Function(f)(u, r, phi) for f in ("V", "W", "beta"))
     e2b = sp.exp(2 * beta)
     g = sp.Matrix([[V, -e2b, W], [-e2b, 0, 0], [W, 0, r**2]])
@@ -81,7 +88,13 @@ def bondi_gauge_problem(cosmological_constant=-1 / ell**2) -> AsymptoticProblem:
 def jp_basis(m=None) -> ModeBasis:
     r""":math:`P_m`: parameters :math:`(e^{im\phi}, 0)`; :math:`J_m`: :math:`(0, e^{im\phi})`
     (positional: the first parameter is :math:`\xi^u|_{u=0}`, the second
-    :math:`\lim \xi^\phi`)."""
+    :math:`\lim \xi^\phi`).
+
+    Examples
+    --------
+    >>> jp_basis().families
+    (('J', 'ordered', (0, exp(I*m*phi))), ('P', 'ordered', (exp(I*m*phi), 0)))
+    """
     m = sp.Symbol("m", integer=True) if m is None else m
     e = sp.exp(sp.I * m * phi)
     return ModeBasis({"J": (0, e), "P": (e, 0)}, m)
@@ -89,7 +102,13 @@ def jp_basis(m=None) -> ModeBasis:
 
 def virasoro_basis(radius=ell, m=None) -> ModeBasis:
     r""":math:`L^+_m`: :math:`(T, Y) = (\tfrac\ell2 e^{im\phi}, \tfrac12 e^{im\phi})`;
-    :math:`L^-_m`: :math:`(\tfrac\ell2 e^{-im\phi}, -\tfrac12 e^{-im\phi})` on ``u = 0``."""
+    :math:`L^-_m`: :math:`(\tfrac\ell2 e^{-im\phi}, -\tfrac12 e^{-im\phi})` on ``u = 0``.
+
+    Examples
+    --------
+    >>> [family[2] for family in virasoro_basis().families]
+    [(ell*exp(I*m*phi)/2, exp(I*m*phi)/2), (ell*exp(-I*m*phi)/2, -exp(-I*m*phi)/2)]
+    """
     m = sp.Symbol("m", integer=True) if m is None else m
     ep, em = sp.exp(sp.I * m * phi), sp.exp(-sp.I * m * phi)
     return ModeBasis({"Lp": (radius * ep / 2, ep / 2), "Lm": (radius * em / 2, -em / 2)}, m)
@@ -97,7 +116,13 @@ def virasoro_basis(radius=ell, m=None) -> ModeBasis:
 
 def flat_limit_symbol(cosmological_constant):
     r"""``(symbol, value)`` with :math:`\Lambda \to 0` as ``symbol -> value`` (``ell -> oo`` for
-    :math:`-1/\ell^2`), or None when :math:`\Lambda` has no free symbol."""
+    :math:`-1/\ell^2`), or None when :math:`\Lambda` has no free symbol.
+
+    Examples
+    --------
+    >>> [flat_limit_symbol(lam) for lam in (-1 / ell**2, sp.Symbol("Lambda"), -1)]
+    [(ell, oo), (Lambda, 0), None]
+    """
     lam = sp.sympify(cosmological_constant)
     for s in sorted(lam.free_symbols, key=str):
         for point in (sp.oo, 0):
@@ -121,7 +146,17 @@ class AdS3Result:
 
 def derive_ads3(cosmological_constant=-1 / ell**2) -> AdS3Result:
     r"""Run the pipeline on :func:`bondi_gauge_problem` with the :func:`jp_basis`, then the
-    :func:`virasoro_basis` (radius :math:`\ell = 1/\sqrt{-\Lambda}`) and the flat limit."""
+    :func:`virasoro_basis` (radius :math:`\ell = 1/\sqrt{-\Lambda}`) and the flat limit
+    (about 4 s of CPU).
+
+    Examples
+    --------
+    >>> res = derive_ads3(-1 / ell**2)
+    >>> res.virasoro.bracket("Lp", "Lp").central_charge  # Brown-Henneaux
+    3*ell/(2*G)
+    >>> res.limit, res.flat_limit.bracket("J", "P").central_charge  # BMS3
+    ((ell, oo), 3/G)
+    """
     lam = sp.sympify(cosmological_constant)
     res = analyze(bondi_gauge_problem(lam), modes=jp_basis())
     times = list(res.timings)

@@ -74,7 +74,14 @@ NAMES = {"calN": "N", "xi^u": "T", "xi^v": "T", "T": "alpha", "xi^phi": "Y"}
 
 def bondi_ansatz(sign: int = 1):
     r"""Coordinates ``(u, r, phi)`` (``v`` for ``sign = -1``), the metric ansatz and the unknown
-    functions :math:`\Theta(u,\phi)`, :math:`\mathcal N(u,\phi)`."""
+    functions :math:`\Theta(u,\phi)`, :math:`\mathcal N(u,\phi)`.
+
+    Examples
+    --------
+    >>> coords, g, unknowns = bondi_ansatz(1)
+    >>> coords, unknowns
+    ((u, r, phi), [Theta(u, phi), calN(u, phi)])
+    """
     if sign not in (1, -1):
         raise ValueError(f"expected sign +1 (I+, retarded) or -1 (I-, advanced), got {sign}")
     u = sp.Symbol("u" if sign == 1 else "v", real=True)
@@ -102,7 +109,13 @@ def bondi_problem(sign: int = 1) -> AsymptoticProblem:
 
 
 def bms_basis(m=None) -> ModeBasis:
-    r""":math:`J_m = Q[Y = e^{im\phi}]`, :math:`P_m = Q[\alpha = e^{im\phi}]`."""
+    r""":math:`J_m = Q[Y = e^{im\phi}]`, :math:`P_m = Q[\alpha = e^{im\phi}]`.
+
+    Examples
+    --------
+    >>> bms_basis().families
+    (('J', 'named', (('Y', exp(I*m*phi)),)), ('P', 'named', (('alpha', exp(I*m*phi)),)))
+    """
     m = sp.Symbol("m", integer=True) if m is None else m
     e = sp.exp(sp.I * m * phi)
     return ModeBasis({"J": {"Y": e}, "P": {"alpha": e}}, m)
@@ -182,7 +195,17 @@ class NullInfinity:
 def derive(sign: int = 1, *, algebra: bool | None = None) -> NullInfinity:
     """Derive the BMS3 chain at I+ (``sign = 1``) or I- (``sign = -1``), each step timed;
     the charge algebra in the :func:`bms_basis` is derived at I+ (``algebra=None``) or as
-    asked."""
+    asked (about 4 s of CPU).
+
+    Examples
+    --------
+    >>> plus = derive(1)
+    >>> plus.charge  # Barnich-Brandt charge density at u = 0
+    N(phi)*Y(phi)/(8*pi*G) + Theta(phi)*alpha(phi)/(16*pi*G)
+    >>> algebra = charge_algebra(plus)
+    >>> algebra.c1, algebra.c2
+    (0, 3/G)
+    """
     algebra = sign == 1 if algebra is None else algebra
     res = analyze(bondi_problem(sign), modes=bms_basis() if algebra else None, algebra=algebra)
     return NullInfinity(sign, res)

@@ -114,7 +114,17 @@ def _check_multiplier(system, multiplier):
 
 
 def is_multiplier(multiplier, system: PDESystem) -> bool:
-    r"""Whether :math:`E_\alpha(\Lambda\cdot\Delta) = 0` for every field (identically)."""
+    r"""Whether :math:`E_\alpha(\Lambda\cdot\Delta) = 0` for every field (identically).
+
+    Examples
+    --------
+    >>> x, t = sp.symbols("x t")
+    >>> jet = JetSpace([x, t], ["u"])
+    >>> u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    >>> kdv = PDESystem(jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))], solve_for=[u_t])
+    >>> is_multiplier([u], kdv), is_multiplier([u**2], kdv)
+    (True, False)
+    """
     lams = _check_multiplier(system, multiplier)
     total = sp.expand(sp.Add(*[m * d for m, d in zip(lams, system.equations)]))
     return all(_is_zero(e) for e in euler_lagrange(total, system.jet))
@@ -230,7 +240,19 @@ def adjoint_symmetry_determining_equations(system: PDESystem, order: int, *,
     """The stage-1 determining system of :func:`find_multipliers` (adjoint symmetries on
     solutions, split) as ``(equations, unknowns, variables)`` with applied functions, before
     any solving: an independent route can bound the dimension of its solution space
-    (:func:`fieldsym.formal.formal_dimension_bound`)."""
+    (:func:`fieldsym.formal.formal_dimension_bound`).
+
+    Examples
+    --------
+    >>> x, t = sp.symbols("x t")
+    >>> jet = JetSpace([x, t], ["u"])
+    >>> u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    >>> kdv = PDESystem(jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))], solve_for=[u_t])
+    >>> from fieldsym.formal import formal_dimension_bound
+    >>> eqs, unknowns, variables = adjoint_symmetry_determining_equations(kdv, 1)
+    >>> formal_dimension_bound(eqs, unknowns, variables).bound  # 1, u, x - 6 t u
+    3
+    """
     _ansatz.check_order(order, degree)
     an = _ansatz.build_ansatz(system, order, degree, len(system.equations), "Lambda")
     conditions = [system.reduce(e) for e in _adjoint(system, an.components, an.registry)]
@@ -241,7 +263,17 @@ def adjoint_symmetry_determining_equations(system: PDESystem, order: int, *,
 # ---------------------------------------------------------------------------- currents
 def evolution_time(system: PDESystem):
     """The variable ``t`` when every principal coordinate is a first ``t``-derivative and no
-    solved right-hand side contains ``t``-derivatives (evolution form); else ``None``."""
+    solved right-hand side contains ``t``-derivatives (evolution form); else ``None``.
+
+    Examples
+    --------
+    >>> x, t = sp.symbols("x t")
+    >>> jet = JetSpace([x, t], ["u"])
+    >>> u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    >>> kdv = PDESystem(jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))], solve_for=[u_t])
+    >>> evolution_time(kdv), evolution_time(PDESystem(jet, [jet.coord("u", (t, t)) - u_x]))
+    (t, None)
+    """
     jet = system.jet
     found = set()
     for p in system.principal:
@@ -457,14 +489,34 @@ def _lowering_step(T, jet, x, t):
 
 def is_trivial_multiplier(multiplier, system: PDESystem) -> bool:
     """Whether a multiplier vanishes on solutions (every component reduces to zero): its
-    conservation law is trivial (Olver §4.3, normal systems)."""
+    conservation law is trivial (Olver §4.3, normal systems).
+
+    Examples
+    --------
+    >>> x, t = sp.symbols("x t")
+    >>> jet = JetSpace([x, t], ["u"])
+    >>> u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    >>> kdv = PDESystem(jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))], solve_for=[u_t])
+    >>> is_trivial_multiplier(kdv.equations, kdv), is_trivial_multiplier([u], kdv)
+    (True, False)
+    """
     return all(_is_zero(system.reduce(m)) for m in _check_multiplier(system, multiplier))
 
 
 def is_trivial_density(density, system: PDESystem, time) -> bool:
     r"""Whether a density is trivial: on solutions it is a spatial divergence (all Euler
     expressions of its on-shell form vanish).  For systems in evolution form this is exactly
-    a vanishing characteristic."""
+    a vanishing characteristic.
+
+    Examples
+    --------
+    >>> x, t = sp.symbols("x t")
+    >>> jet = JetSpace([x, t], ["u"])
+    >>> u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    >>> kdv = PDESystem(jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))], solve_for=[u_t])
+    >>> is_trivial_density(jet.D(u * u_x, x), kdv, t), is_trivial_density(u**2, kdv, t)
+    (True, False)
+    """
     jet = system.jet
     T = system.reduce(sp.sympify(density))
     i = jet.independent.index(time)

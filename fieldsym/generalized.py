@@ -59,7 +59,17 @@ def _as_characteristic(jet: JetSpace, Q) -> dict:
 
 
 def evolutionary_field(jet: JetSpace, Q) -> VectorField:
-    r"""The evolutionary vector field :math:`v_Q = Q_\alpha\partial_{u^\alpha}`."""
+    r"""The evolutionary vector field :math:`v_Q = Q_\alpha\partial_{u^\alpha}`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, t = sp.symbols("x t")
+    >>> jet = JetSpace([x, t], ["u"])
+    >>> u, u_x = jet.coord("u"), jet.coord("u", x)
+    >>> evolutionary_field(jet, [u_x]).prolong(jet.coord("u", t) + u * u_x)
+    u*u_xx + u_x**2 + u_xt
+    """
     return VectorField(jet, phi=_as_characteristic(jet, Q))
 
 
@@ -87,7 +97,18 @@ def linearization(system: PDESystem, Q, *, on_shell: bool = True) -> list:
 
 
 def is_generalized_symmetry(Q, system: PDESystem) -> bool:
-    """Whether the linearized equations vanish on solutions for characteristic ``Q``."""
+    """Whether the linearized equations vanish on solutions for characteristic ``Q``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, t = sp.symbols("x t")
+    >>> jet = JetSpace([x, t], ["u"])
+    >>> u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    >>> kdv = PDESystem(jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))], solve_for=[u_t])
+    >>> is_generalized_symmetry([u_x], kdv), is_generalized_symmetry([u], kdv)
+    (True, False)
+    """
     return all(sp.expand(e) == 0 or sp.cancel(sp.together(e)) == 0
                for e in linearization(system, Q))
 
@@ -204,7 +225,19 @@ def generalized_determining_equations(system: PDESystem, order: int, *,
                                       degree: int | None = 2):
     """The determining system of :func:`generalized_symmetries` (linearized equations on
     solutions, split) as ``(equations, unknowns, variables)`` with applied functions, before
-    any solving (for :func:`fieldsym.formal.formal_dimension_bound`)."""
+    any solving (for :func:`fieldsym.formal.formal_dimension_bound`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from fieldsym.formal import formal_dimension_bound
+    >>> x, t = sp.symbols("x t")
+    >>> jet = JetSpace([x, t], ["u"])
+    >>> u, u_t, u_x = jet.coord("u"), jet.coord("u", t), jet.coord("u", x)
+    >>> kdv = PDESystem(jet, [u_t + 6 * u * u_x + jet.coord("u", (x, x, x))], solve_for=[u_t])
+    >>> formal_dimension_bound(*generalized_determining_equations(kdv, 1)).bound  # u_x, 1 - 6tu_x
+    2
+    """
     _ansatz.check_order(order, degree)
     an, conditions = _linearized_conditions(system, order, degree)
     return _ansatz.determining_system(system.jet, an, conditions, "the linearized equation")
