@@ -20,7 +20,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from ._limits import check
 
-__all__ = ["polynomial_solutions"]
+__all__ = ["exponential_atoms", "polynomial_solutions"]
 
 
 def _monomials(args, degree, laurent=False):
@@ -56,10 +56,58 @@ def _zero_others(expr, heads, keep):
     return expr.xreplace({h: sp.S.Zero for h in heads if h != keep})
 
 
+def exponential_atoms(equations, variables):
+    """The exponentials ``exp(c*v)`` (``v`` a variable, ``c`` a number) in ``equations``."""
+    out = set()
+    for e in equations:
+        for a in sp.sympify(e).atoms(sp.exp):
+            arg = a.args[0]
+            syms = arg.free_symbols
+            if len(syms) == 1 and next(iter(syms)) in variables and arg.is_Mul | arg.is_Symbol:
+                c = arg / next(iter(syms))
+                if c.is_Number:
+                    out.add(sp.exp(next(iter(syms))))
+    return sorted(out, key=sp.default_sort_key)
+
+
+def _as_symbols(expr, atoms, symbols):
+    """Replace ``exp(m*v)`` by ``E_v**m`` (integer ``m``); ``None`` when an exponential is not
+    of that form.  Sound because exp(v) is transcendental over the rational functions."""
+    bad = []
+
+    def rep(arg):
+        for a, E in zip(atoms, symbols):
+            m = sp.cancel(arg / a.args[0])
+            if m.is_Integer:
+                return E**m
+        bad.append(arg)
+        return sp.exp(arg)
+
+    out = expr.replace(sp.exp, rep)
+    return None if bad else out
+
+
+def _rational_apart_from(expr, atoms) -> bool:
+    """Whether ``expr`` is rational in the symbols once unknowns and ``atoms`` are set aside."""
+    for p in sp.preorder_traversal(expr):
+        if isinstance(p, AppliedUndef | sp.Derivative):
+            continue
+        if isinstance(p, sp.exp):
+            if not atoms:
+                return False
+            continue
+        if isinstance(p, sp.Function):
+            return False
+        if p.is_Pow and not p.exp.is_Integer:
+            return False
+    return True
+
+
 def polynomial_solutions(equations, unknowns, variables, degree, *, max_columns=600,
-                         seed=17, laurent=False):
+                         seed=17, laurent=False, atoms=()):
     """A basis of the solutions in which every unknown is a polynomial of total degree at most
-    ``degree`` in its arguments (constants: numbers); with ``laurent`` negative powers too.
+    ``degree`` in its arguments (constants: numbers); with ``laurent`` negative powers too; with
+    ``atoms`` (exponentials ``exp(v)`` of its arguments) also in those exponentials.
 
     Returns
     -------
@@ -71,11 +119,14 @@ def polynomial_solutions(equations, unknowns, variables, degree, *, max_columns=
     columns = []  # (head, monomial)
     for h in heads:
         args = [a for a in (h.args if isinstance(h, AppliedUndef) else ()) if a in variables]
-        for m in _monomials(args, degree, laurent):
+        own = [a for a in atoms if a.args[0].free_symbols <= set(args)]
+        for m in _monomials(args + own, degree, laurent):
             columns.append((h, m))
     if len(columns) > max_columns:
         return None
     eqs = [sp.expand(sp.sympify(e)) for e in equations]
+    if not all(_rational_apart_from(e, atoms) for e in eqs):
+        return None
     # R[e][k]: equation e with column k's monomial put in for its unknown, the others zero
     residuals = []
     for e in eqs:
@@ -85,6 +136,11 @@ def polynomial_solutions(equations, unknowns, variables, degree, *, max_columns=
             r = _zero_others(e, heads, h)
             row.append(sp.expand(_substitute(r, h, m).doit()))
         residuals.append(row)
+    if atoms:
+        marks = [sp.Dummy(f"E{k}") for k in range(len(atoms))]
+        residuals = [[_as_symbols(r, atoms, marks) for r in row] for row in residuals]
+        if any(r is None for row in residuals for r in row):
+            return None
     syms = sorted(set().union(*[r.free_symbols for row in residuals for r in row]),
                   key=lambda s: s.name)
     rng = random.Random(seed)

@@ -31,8 +31,9 @@ _TRIG = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc, sp.sinh, sp.cosh, sp.ta
 
 
 def sort_key(expr):
-    """A hash-independent total order on sympy objects (``default_sort_key``, then text)."""
-    return (sp.default_sort_key(expr), sp.srepr(expr))
+    """A hash-independent total order on sympy objects (``default_sort_key``: class, then
+    arguments recursively, symbols by name)."""
+    return sp.default_sort_key(expr)
 
 
 def _atoms_to_symbols(expr):

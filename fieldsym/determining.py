@@ -144,6 +144,44 @@ def _mask_radicals(e):
     return e.xreplace(rep), back
 
 
+def _unmask(num, back):
+    """Put the radicals back after reducing the powers of each ``R = b**(1/q)`` modulo
+    ``R**q = b``: ``P_0 + P_1 R + ... + P_{q-1} R**(q-1)`` with polynomial ``P_k`` is a
+    canonical form (``b**(5/2)`` becomes ``b**2*sqrt(b)``, as ``expand`` would not do)."""
+    rep = {}
+    for p in num.atoms(sp.Pow):
+        if p.base in back and p.exp.is_Integer and p.exp > 0:
+            q = back[p.base].exp.q
+            k = int(p.exp)
+            if k >= q:
+                rep[p] = back[p.base].base ** (k // q) * p.base ** (k % q)
+    if rep:
+        num = sp.expand(num.xreplace(rep))
+    return sp.expand(num.xreplace(back))
+
+
+def _has_denominator(e) -> bool:
+    """Whether a term of ``e`` has a factor with a negative exponent (``together`` needed)."""
+    for t in sp.Add.make_args(e):
+        for f in sp.Mul.make_args(t):
+            if f.is_Pow and f.exp.is_negative:
+                return True
+            if f.is_Rational and f.q != 1:
+                return True
+    return False
+
+
+def _needs_zero_test(e) -> bool:
+    """Whether coefficients may vanish by an identity ``expand`` does not apply: functions
+    other than unknowns, or radicals."""
+    for p in sp.preorder_traversal(e):
+        if isinstance(p, sp.Function) and not isinstance(p, AppliedUndef):
+            return True
+        if p.is_Pow and p.exp.is_Rational and not p.exp.is_Integer:
+            return True
+    return False
+
+
 def _merge_powers(e):
     """Merge powers of one base inside each term (``u*u**(n - 1)`` -> ``u**n``), which
     sympy does not do for symbolic exponents; terms that merge into one are then collected."""
@@ -187,6 +225,7 @@ class _Solver:
         self._canon: dict = {}
         self._ode_failed: set = set()
         self._key_cache: dict = {}
+        self._explicit_cache: dict = {}
         self.func_names = {h.func.__name__ if isinstance(h, AppliedUndef) else h.name
                            for h in self.heads}
 
@@ -259,8 +298,12 @@ class _Solver:
 
     def explicit_vars(self, e, occ):
         """Variables occurring outside the unknowns, in the order of ``self.variables``."""
-        rest = e.xreplace({o: sp.Dummy() for o in occ})
-        return [v for v in self.variables if v in rest.free_symbols]
+        hit = self._explicit_cache.get(e)
+        if hit is None:
+            rest = e.xreplace({o: sp.Dummy() for o in occ})
+            hit = self._explicit_cache[e] = [v for v in self.variables
+                                             if v in rest.free_symbols]
+        return hit
 
     def substitute(self, head, value):
         def rep(expr):
@@ -312,16 +355,17 @@ class _Solver:
             return e
         e = _merge_powers(e)
         masked, back = _mask_radicals(e)
-        num = sp.expand(sp.numer(sp.together(masked)))
+        num = sp.expand(sp.numer(sp.together(masked))) if _has_denominator(masked) else masked
         if num == 0:
             return num
         num = self.primitive(num)
-        num = sp.expand(num.xreplace(back)) if back else num
-        num = self._drop_zero_coefficients(num)
+        num = _unmask(num, back) if back else num
+        if _needs_zero_test(num):
+            num = self._drop_zero_coefficients(num)
         if num == 0:
             return num
         lead = sp.Add.make_args(num)[0].as_coeff_Mul()[0]
-        return sp.expand(num / lead) if lead != 0 else num
+        return sp.expand(num / lead) if lead not in (0, 1) else num
 
     def _drop_zero_coefficients(self, e):
         """Remove terms whose coefficient is zero only by an identity that ``expand`` does
@@ -344,6 +388,8 @@ class _Solver:
             return e
         coeffs = self.linear_parts(e, occ)
         vals = list(coeffs.values())
+        if any(c.is_Number for c in vals):
+            return e
         g = vals[0]
         try:
             for c in vals[1:]:
@@ -483,8 +529,9 @@ class _Solver:
         return False
 
     def separate(self):
-        """Indirect separation: divide an equation by the coefficient of an unknown that does
-        not depend on a variable ``v`` and differentiate by ``v``, which removes that unknown
+        """Indirect separation: differentiate an equation by a variable ``v`` that some of its
+        unknowns do not depend on, after dividing by the coefficient of one of them when that
+        coefficient depends on ``v`` (``c e_v - c_v e``), which removes that unknown
         (``cos(u) (f_x - g_t) + B_u = 0`` gives an equation in ``B`` alone); the original
         equation is kept.  Only steps that remove an unknown are taken, so repeated
         separation cannot produce an endless chain of derivatives."""
@@ -498,19 +545,30 @@ class _Solver:
             for v in sorted(set().union(*argsets), key=str):
                 if all(v in a for a in argsets):
                     continue
-                for o, (h, _) in occ.items():
-                    if v in self.args_of(h):
-                        continue
+                removable = [o for o, (h, _) in occ.items() if v not in self.args_of(h)]
+                candidates = []
+                if any(v not in coeffs[o].free_symbols for o in removable):
+                    candidates.append((None, sp.diff(e, v)))
+                seen_c = set()
+                for o in removable:
                     c = coeffs[o]
-                    new = sp.diff(e / c, v) if c.has(v) else sp.diff(e, v)
-                    new = sp.expand(sp.numer(sp.together(new)))
-                    if new == 0 or o in self.occurrences(new):
+                    if v in c.free_symbols and c not in seen_c:
+                        seen_c.add(c)
+                        candidates.append((c, c * sp.diff(e, v) - sp.diff(c, v) * e))
+                for c, new in candidates:
+                    new = sp.expand(new)
+                    if new == 0:
+                        continue
+                    if any(o in self.occurrences(new) for o in removable
+                           if c is None and v not in coeffs[o].free_symbols
+                           or c is not None and coeffs[o] == c):
                         continue
                     lead = sp.Add.make_args(new)[0].as_coeff_Mul()[0]
                     key = sp.expand(new / lead) if lead != 0 else new
                     if key in present or sp.expand(-key) in present:
                         continue
-                    self.assume_nonzero(c)
+                    if c is not None:
+                        self.assume_nonzero(c)
                     self.eqs.append(key)
                     self.separated.add(key)
                     self.log.append(f"separate by d/d{v}")
@@ -738,8 +796,8 @@ class _Solver:
             self.normalize()
             if not self.eqs:
                 break
-            if (self.split() or self.eliminate() or self.integrate() or self.separate()
-                    or self.solve_ode() or self.complete() or self.first_integral()
+            if (self.split() or self.eliminate() or self.integrate() or self.solve_ode()
+                    or self.complete() or self.separate() or self.first_integral()
                     or self.particular()):
                 continue
             break
@@ -765,10 +823,10 @@ def _nonzero_factors(expr) -> list:
     return out
 
 
-def _first_position(expr, atom) -> int:
-    """Position of the first occurrence of ``atom`` in the printed ``expr`` (a deterministic
-    reading order for naming)."""
-    pos = sp.sstr(expr).find(sp.sstr(atom))
+def _first_position(text, atom) -> int:
+    """Position of the first occurrence of ``atom`` in the printed expression ``text`` (a
+    deterministic reading order for naming)."""
+    pos = text.find(sp.sstr(atom))
     return pos if pos >= 0 else 10**9
 
 
@@ -851,8 +909,9 @@ def solve_linear_pde_system(
     # the targets (in their given order), then in the conditions
     order: list = []
     for expr in list(solver.targets.values()) + list(remaining):
+        text = sp.sstr(expr)
         for a in sorted(expr.atoms(sp.Symbol, AppliedUndef),
-                        key=lambda a: (_first_position(expr, a), sort_key(a))):
+                        key=lambda a: (_first_position(text, a), sort_key(a))):
             if a not in order:
                 order.append(a)
     rank_of = {a: k for k, a in enumerate(order)}

@@ -34,7 +34,7 @@ from ._algebra import (
     span_contains,
 )
 from ._limits import SolverTimeout, remaining, time_limit
-from ._undetermined import polynomial_solutions
+from ._undetermined import exponential_atoms, polynomial_solutions
 from ._zerotest import is_zero
 from .determining import LinearPDESolution, UnsolvedSystemError, solve_linear_pde_system
 from .formal import formal_dimension_bound
@@ -263,12 +263,15 @@ def _polynomial_algebra(eqs, unknowns, project, jet, kind, v, B, system, target,
     determining equations (verified symmetries), of the lowest degree that gives ``target``
     independent generators."""
     best = None
-    for degree, laurent in [(d, False) for d in range(1, max_degree + 1)] + \
-            [(d, True) for d in range(1, max_degree - 1)]:
-        sols = polynomial_solutions(eqs, unknowns, _variables(jet), degree, laurent=laurent)
+    atoms = exponential_atoms(eqs, _variables(jet))
+    plan = [(d, False, ()) for d in range(1, max_degree + 1)]
+    plan += [(d, True, ()) for d in range(1, max_degree - 1)]
+    if atoms:
+        plan += [(d, False, atoms) for d in range(1, max_degree)]
+    for degree, laurent, extra in plan:
+        sols = polynomial_solutions(eqs, unknowns, _variables(jet), degree, laurent=laurent,
+                                    atoms=extra)
         if sols is None:
-            if laurent:
-                return best
             continue
         consts = sp.symbols(f"c1:{len(sols) + 1}")
         targets = {str(u.func): sp.Add(*[c * s[u] for c, s in zip(consts, sols)])

@@ -120,6 +120,9 @@ ENTRIES = [
          transported(_HEAT, ["x", "t", "u"],
                      ["x + t**2", "t", "u*exp(-x*t - t**3/3)"], ["x", "t", "u"]),
          families=1),
+    _pde("wave with speed x: u_tt = x**2 u_xx", "BK89 (wave speeds c(x) = (Ax + B)); "
+         "s = log x and u = sqrt(x) w give w_tt = w_ss - w/4", "u_tt = x**2*u_xx",
+         ["d_t", "u*d_u", "x*d_x + u/2*d_u", "t*x*d_x + log(x)*d_t + t*u/2*d_u"], families=1),
     # ------------------------------------------------------------ systems
     _sys("isotropic oscillator in the plane", "Nie72: image of sl(4) of the free particle",
          "t", "x y", ["x_tt = -x", "y_tt = -y"],

@@ -13,10 +13,11 @@ from fieldsym.catalogue import check_entry, entries, vector_field
 ENTRIES = entries()
 BY_NAME = {e.name: e for e in ENTRIES}
 
-# one or two per kind: ODE, linearizable ODE, evolution, non-polynomial, implicit, wave,
-# classification case, infinite algebra, system, variational
-FAST = ["free particle y'' = 0", "Chazy", "y'' = x", "Burgers", "KdV with parameters",
-        "u_t = exp(u_x) u_xx", "implicit u_t**3 = u_xx", "sine-Gordon (light cone)",
+# one or two per kind: ODE, linearizable ODE (polynomial in x, in exp(x)), evolution,
+# non-polynomial, implicit, wave, classification case, infinite algebra, system, variational
+FAST = ["free particle y'' = 0", "Chazy", "y'' = x", "Airy-free y'' = exp(x)", "Burgers",
+        "KdV with parameters", "u_t = exp(u_x) u_xx", "implicit u_t**3 = u_xx",
+        "sine-Gordon (light cone)",
         "porous medium n = -4/3", "heat", "heat with a sink u_t = u_xx - 1",
         "Liouville (light cone)", "nonlinear Schroedinger (real form)",
         "harmonic oscillator (Noether)"]

@@ -195,8 +195,10 @@ def test_burgers_is_not_variational_but_kdv_is_in_potential_form():
 
 # ---------------------------------------------------------------------------- nonlinear wave
 def test_nonlinear_wave_laws_are_one_t_x_and_xt():
-    # u_tt = (c(u)^2 u_x)_x with c = u: multipliers 1, t, x, x t (Bluman-Cheviakov-Anco ch. 1
-    # for arbitrary c); its energy is not local in u (u = w_x of a variational equation)
+    # u_tt = (c(u)^2 u_x)_x with c = u: the four laws with multipliers 1, t, x, x t known for
+    # arbitrary c (Anco & Bluman, Eur. J. Appl. Math. 13 (2002), part I); its energy is not
+    # local in u (u = w_x of a variational equation); the formal bound test below confirms
+    # that the ansatz holds nothing else
     laws = conservation_laws(WAVE, 1)
     assert same_span([law.multiplier for law in laws], [(1,), (t,), (x,), (x * t,)], KEYS)
     for k, law in enumerate(laws):
