@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One prepared GPU session (run from the repository root on a CUDA machine):
 #   1. the CUDA tests (tests/nets/test_cuda.py: laws on CUDA, agreement with the CPU);
-#   2. benchmarks/frames_cost.py on CUDA (time per batch, FA-GNN vs EGNN) and, if EP_S > 0,
+#   2. benchmarks/frames_cost.py on CUDA (time per batch, FA-GNN vs EGNN), then
+#      benchmarks/affine_conv_cost.py on CUDA (group convolution vs its conv2d floor) and, if EP_S > 0,
 #      benchmarks/ep_cost.py on CUDA (per-epoch cost of each EP estimator vs backprop);
 #   3. FA-GNN (Adam 1e-3, the recipe of our long runs) on the charged 5-body task at the paper's
 #      data sizes (3000/2000/2000): the training loop stops at the first epoch past TOTAL_S - 20
@@ -27,6 +28,9 @@ timeout "${TESTS_S:-120}" $PY -m pytest -p no:cacheprovider -q tests/nets/test_c
 # the octahedra slow path costs about 1.7 s per call on the GPU: keep the repeats low
 timeout "${FRAMES_S:-90}" $PY benchmarks/frames_cost.py --device cuda --repeats 8 2>&1 \
   | tee "$OUT/frames_cost_cuda.txt"
+# the group convolution against its conv2d floor (issue 30's cost target, the GPU column)
+timeout "${AFFINE_S:-90}" $PY benchmarks/affine_conv_cost.py --device cuda --repeats 10 \
+  --json "$OUT/affine_conv_cost_cuda.json" 2>&1 | tee "$OUT/affine_conv_cost_cuda.txt"
 if [ "${EP_S:-0}" -gt 0 ]; then
   timeout "$EP_S" $PY benchmarks/ep_cost.py --device cuda --repeats 2 2>&1 \
     | tee "$OUT/ep_cost_cuda.txt"
