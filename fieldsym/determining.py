@@ -281,16 +281,27 @@ class _Solver:
             return hit
         occ = self.occurrences(e) if occ is None else occ
         dums = {o: sp.Dummy() for o in occ}
+        marks = set(dums.values())
         lin = sp.expand(e.xreplace(dums))
+        # one pass over the terms: each is a coefficient times one mark, or free of marks
+        parts: dict = {}
+        rest = []
+        for term in sp.Add.make_args(lin):
+            factors = sp.Mul.make_args(term)
+            hit = [f for f in factors if f in marks]
+            if len(hit) == 1 and not any(f.has(*marks) for f in factors if f != hit[0]):
+                parts.setdefault(hit[0], []).append(
+                    sp.Mul(*[f for f in factors if f != hit[0]]))
+            elif not hit and not term.has(*marks):
+                rest.append(term)
+            else:
+                raise ValueError(f"determining equation is not linear in the unknowns: {e}")
         coeffs = {}
         for o, d in dums.items():
-            c = lin.coeff(d)
+            c = sp.Add(*parts.get(d, ()))
             if c != 0:
                 coeffs[o] = c
-        rem = sp.expand(lin - sp.Add(*[c * dums[o] for o, c in coeffs.items()]))
-        for c in list(coeffs.values()) + [rem]:
-            if any(s in c.free_symbols for s in dums.values()):
-                raise ValueError(f"determining equation is not linear in the unknowns: {e}")
+        rem = sp.Add(*rest)
         if rem != 0 and not is_zero(rem):
             raise ValueError(f"determining equation is not homogeneous (term {rem}): {e}")
         self._lin_cache[e] = coeffs
@@ -329,7 +340,7 @@ class _Solver:
                 self._norm_cache[e] = key
             if key == 0:
                 continue
-            if key in seen or sp.expand(-key) in seen:
+            if key in seen or -key in seen:
                 continue
             seen.add(key)
             out.append(key)
