@@ -7,10 +7,10 @@ redraws each task's figure with :func:`nets.experiments.soft.strengths_figure` i
 true errors), the strengths each rule ends with, the hyperparameters chosen on seed 0, and the
 target checks on modified inertia.
 
-With ``--compact DIR`` it also writes each task's metrics without the per-epoch logs, with the
-strength histories thinned and numbers rounded, as ``DIR/soft-equivariance-<task>.json`` (the
-records kept in the repository); those files can be passed back as ``METRICS`` to redraw the
-report without the training outputs.
+With ``--compact DIR`` it also writes each task's metrics without the checkpoint bookkeeping,
+with the evaluation records cut down, the strength histories thinned and numbers rounded, as
+``DIR/soft-equivariance-<task>.json`` (the records kept in the repository); those files can be
+passed back as ``METRICS`` to redraw the report without the training outputs.
 
 Usage: python benchmarks/soft_report.py [METRICS ...] [--out out] [--figures benchmarks/results]
 [--compact DIR]
@@ -113,15 +113,19 @@ def _round(v, digits=6):
 
 
 def compact(metrics: dict, every: int = 5) -> dict:
-    """Metrics without per-epoch logs and checkpoint bookkeeping, every ``every``-th strength
-    record, numbers to 6 significant digits: what the tables and figures need."""
+    """Metrics without checkpoint bookkeeping, the evaluation records cut to the training MSE,
+    validation metric and strengths, every ``every``-th strength record, numbers to 6
+    significant digits: what the tables and figures need."""
     drop = {"history", "segments", "config", "init_from", "resumed_from_epoch"}
+    keep = ("epoch", "mse", "val_mse", "val_ade", "strengths")
     runs = {}
     for m, rs in metrics["runs"].items():
         runs[m] = []
         for r in rs:
             c = {k: v for k, v in r.items() if k not in drop}
             c["seed"] = r.get("config", {}).get("seed")
+            if "history" in r:  # evaluations: train MSE, validation metric, strengths
+                c["evaluations"] = [{k: h[k] for k in keep if k in h} for h in r["history"]]
             if "strength_history" in c:
                 h = c["strength_history"]
                 c["strength_history"] = [row for i, row in enumerate(h)

@@ -440,7 +440,11 @@ def train_one(spec: TaskSpec, method: str, seed: int, cfg: SoftConfig, *,
     metrics["strength"] = strength
     metrics["errors"] = model_errors(spec, net, cfg.error_samples, seed)
     if mixed is not None:
-        metrics["strength_history"] = mixed.history
+        # the whole run, past the best-validation state that fit() restored (a figure that
+        # stopped there would hide what the schedule did afterwards)
+        metrics["strength_history"] = mixed.full_history
+        metrics["strength_history_selected_step"] = (
+            mixed.history[-1]["step"] if mixed.history else 0)
         metrics["final_strengths"] = dict(zip(mixed.names, mixed.strengths.tolist()))
     return metrics
 
@@ -526,8 +530,12 @@ def strengths_figure(spec: TaskSpec, runs: dict, truth: dict, path: str | Path) 
                 ax.plot(steps, vals.mean(0), color=color, label=label,
                         marker="o" if n < 5 else None)
                 ax.fill_between(steps, vals.min(0), vals.max(0), color=color, alpha=0.2)
+            for r in runs[method]:  # the state each run reports (best validation)
+                if r.get("strength_history_selected_step") is not None:
+                    ax.axvline(r["strength_history_selected_step"], color="0.5", lw=0.8,
+                               ls=":")
             ax.set_yscale("log")
-            ax.set(xlabel="optimizer step",
+            ax.set(xlabel="optimizer step (dotted: selected state)",
                    ylabel="strength λ" if key == "strengths" else "regularizer R",
                    title=f"{METHOD_LABELS[method]}: {'λ' if key == 'strengths' else 'R'}")
             ax.grid(alpha=0.3)

@@ -128,6 +128,9 @@ class MixedSymmetryRegularizer(nn.Module):
         self.data_loss: float | None = None
         self.steps = 0
         self.history: list[dict] = []
+        #: Every record made, kept when a best state is restored (:attr:`history` then goes
+        #: back to that state's records); not part of the state dict.
+        self.full_history: list[dict] = []
 
     def forward(self, model, x: torch.Tensor | None = None, *, y: torch.Tensor | None = None,
                 data_loss: float | torch.Tensor | None = None,
@@ -231,6 +234,8 @@ class MixedSymmetryRegularizer(nn.Module):
     def set_extra_state(self, state: dict) -> None:
         self.steps = int(state.get("steps", 0))
         self.history = list(state.get("history", []))
+        if len(self.history) >= len(self.full_history):  # resumed: continue from the records
+            self.full_history = list(self.history)
         self.schedule.load_state_dict(state.get("schedule", {}))
         self.data_loss = state.get("data_loss")
         v = state.get("values")
@@ -242,6 +247,7 @@ class MixedSymmetryRegularizer(nn.Module):
                "values": dict(zip(self.names, self.values.tolist())) if self.values is not None
                else None, **extra}
         self.history.append(row)
+        self.full_history.append(row)
         return row
 
     def extra_repr(self) -> str:

@@ -34,6 +34,8 @@ def test_tiny_run_writes_table_metrics_and_figure(task, tmp_path):
     assert "data (true error)" in table and "ours, empirical Bayes" in table
     hist = metrics["runs"]["ours-reference"][0]["strength_history"]
     assert hist and set(hist[0]["strengths"]) == set(saved["true_errors"])
+    # the whole run (2 epochs x 2 steps, a record per step), whichever epoch was selected
+    assert [h["step"] for h in hist] == [1, 2, 3, 4]
 
 
 def test_exact_resume_with_strength_schedule(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 
 import pytest
@@ -173,6 +174,25 @@ def test_state_round_trip_with_weights_only():
     torch.testing.assert_close(other.strengths, mixed.strengths)
     assert other.steps == 3 and other.history == mixed.history
     assert other.schedule.state_dict() == mixed.schedule.state_dict()
+
+
+def test_full_history_survives_a_best_state_restore_and_resumes():
+    mixed = MixedSymmetryRegularizer(_regs(), [0.1, 0.2, 0.3])
+    net = _net()
+    mixed(net)
+    mixed.step()
+    mixed.record()
+    best = copy.deepcopy(mixed.state_dict())
+    for _ in range(2):
+        mixed(net)
+        mixed.step()
+        mixed.record()
+    mixed.load_state_dict(best)  # what the trainer does when fit() returns
+    assert [h["step"] for h in mixed.history] == [1]
+    assert [h["step"] for h in mixed.full_history] == [1, 2, 3]
+    other = MixedSymmetryRegularizer(_regs(), 1.0)  # resuming in a fresh process
+    other.load_state_dict(copy.deepcopy(mixed.state_dict()))
+    assert other.full_history == other.history and len(other.history) == 1
 
 
 def test_bad_input():
