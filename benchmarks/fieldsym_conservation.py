@@ -46,6 +46,8 @@ def systems():
     kj = JetSpace([t], ["x", "y"])
     X, Y = kj.coord("x"), kj.coord("y")
     r = sp.sqrt(X**2 + Y**2)
+    k3 = JetSpace([t], ["x", "y", "z"])
+    q3 = [k3.coord(f) for f in k3.fields]
     return {
         "KdV u_t + 6 u u_x + u_xxx = 0": PDESystem(jet, [u_t + 6 * u * u_x + uxxx],
                                                    solve_for=[u_t]),
@@ -61,6 +63,8 @@ def systems():
         "Kepler q_tt = -q/r^3": PDESystem(kj, [kj.coord("x", (t, t)) + X / r**3,
                                                kj.coord("y", (t, t)) + Y / r**3]),
         "_kepler_L": ((kj.coord("x", t) ** 2 + kj.coord("y", t) ** 2) / 2 + 1 / r, kj),
+        "_kepler3_L": (sum(k3.coord(f, t) ** 2 for f in k3.fields) / 2
+                       + 1 / sp.sqrt(sum(c**2 for c in q3)), k3),
     }
 
 
@@ -68,10 +72,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="only the searches under ~10 s")
+    ap.add_argument("--kepler3d", action="store_true",
+                    help="also the 3D Kepler problem's Noether characteristics (over the bound)")
     args = ap.parse_args(argv)
     s = systems()
     kdv, burgers = s["KdV u_t + 6 u u_x + u_xxx = 0"], s["Burgers u_t + u u_x - u_xx = 0"]
     L, kj = s["_kepler_L"]
+    L3, k3 = s["_kepler3_L"]
     rows = [
         ("laws", "KdV u_t + 6 u u_x + u_xxx = 0", 4, 2, lambda: conservation_laws(kdv, 4)),
         ("laws", "Burgers u_t + u u_x - u_xx = 0", 3, 2, lambda: conservation_laws(burgers, 3)),
@@ -99,6 +106,9 @@ def main(argv=None):
             ("symmetries", "Kepler q_tt = -q/r^3", 1, 1,
              lambda: generalized_symmetries(s["Kepler q_tt = -q/r^3"], 1, degree=1)),
         ]
+    if args.kepler3d:
+        rows.append(("Noether characteristics", "Kepler in 3D", 1, 1,
+                     lambda: variational_characteristics(L3, k3, 1, degree=1)))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the start (wall > CPU when the "
           f"machine is shared)\n")

@@ -293,9 +293,11 @@ def evolution_time(system: PDESystem):
 
 def _antiderivative(expr, var):
     """``sp.integrate`` in ``var`` with denominators factored; of a piecewise answer the generic
-    (last) branch is kept; the result is verified by differentiation."""
+    (last) branch is kept; the result is verified by differentiation and returned in the shorter
+    of its forms and its cancelled form (a long partial potential makes every later integrand
+    long: ``sp.integrate`` then takes minutes on the 3D Kepler problem)."""
     expr = _ansatz.tidy_denominators(expr)
-    if expr == 0:
+    if expr == 0 or is_zero(expr):
         return sp.S.Zero
     # positive stand-ins keep sympy from branch-cut forms such as sqrt(x**2/y**2 + 1)
     pos = {s_: sp.Dummy(s_.name, positive=True) for s_ in expr.free_symbols}
@@ -304,7 +306,8 @@ def _antiderivative(expr, var):
     prim = prim.xreplace({d: s_ for s_, d in pos.items()})
     if prim.has(sp.Integral) or not is_zero(sp.diff(prim, var) - expr):
         raise ValueError(f"cannot integrate {expr} in {var}")
-    return prim
+    short = sp.cancel(sp.together(prim))
+    return short if sp.count_ops(short) < sp.count_ops(prim) else prim
 
 
 def total_derivative_potential(expr, jet: JetSpace) -> sp.Expr:

@@ -179,3 +179,27 @@ def test_bad_input_is_refused():
         generalized_symmetries("u_t = u_xx", 1)
     with pytest.raises(ValueError, match="vanishes identically"):
         variational_characteristics(u_x, JET, 1)  # a null Lagrangian
+
+
+@pytest.mark.slow
+def test_kepler_in_three_dimensions_has_energy_angular_momentum_runge_lenz_and_l_products():
+    # 3D Kepler, degree 1 in the velocities: the characteristics dI/dq_t of the literature
+    # integrals E (1), L_i (3), A_i (3) and the products L_i L_j (6), nothing else: 13
+    # (about 85 s of CPU; benchmarks/results/2026-12-05-cpu-fieldsym-conservation.md)
+    kj = JetSpace([t], ["x", "y", "z"])
+    q = sp.Matrix([kj.coord(f) for f in kj.fields])
+    v = sp.Matrix([kj.coord(f, t) for f in kj.fields])
+    r = sp.sqrt(q.dot(q))
+    search = variational_characteristics(v.dot(v) / 2 + 1 / r, kj, 1, degree=1)
+    ang = q.cross(v)
+    lenz = v.cross(ang) - q / r
+    integrals = [v.dot(v) / 2 - 1 / r, *ang, *lenz] + [ang[i] * ang[j] for i in range(3)
+                                                       for j in range(i, 3)]
+    lit = [tuple(-sp.diff(I, w) for w in v) for I in integrals]
+    keys = (t, *q, *v)
+    assert len(search.basis) == 13 and not search.families
+    assert same_span(search.basis, lit, keys)
+    for A in lenz:  # the Runge-Lenz currents, B derived by noether_current
+        Q = dict(zip(kj.fields, (sp.diff(A, w) for w in v)))
+        P = noether_current(evolutionary_field(kj, Q), v.dot(v) / 2 + 1 / r)
+        assert sp.simplify(P[t] - A) == 0
