@@ -123,6 +123,11 @@ ENTRIES = [
     _pde("wave with speed x: u_tt = x**2 u_xx", "BK89 (wave speeds c(x) = (Ax + B)); "
          "s = log x and u = sqrt(x) w give w_tt = w_ss - w/4", "u_tt = x**2*u_xx",
          ["d_t", "u*d_u", "x*d_x + u/2*d_u", "t*x*d_x + log(x)*d_t + t*u/2*d_u"], families=1),
+    _pde("wave with speed A x + B (issue 35)", "BK89 (wave speeds c(x) = (Ax + B)); "
+         "s = log(A x + B)/A and u = sqrt(A x + B) w give w_tt = w_ss - A**2 w/4 (A != 0)",
+         "u_tt = (A*x + B)**2*u_xx",
+         ["d_t", "u*d_u", "(A*x + B)*d_x + A*u/2*d_u",
+          "t*(A*x + B)*d_x + log(A*x + B)/A*d_t + A*t*u/2*d_u"], params="A B", families=1),
     # ------------------------------------------------------------ systems
     _sys("isotropic oscillator in the plane", "Nie72: image of sl(4) of the free particle",
          "t", "x y", ["x_tt = -x", "y_tt = -y"],
