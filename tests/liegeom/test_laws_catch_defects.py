@@ -1,10 +1,11 @@
-"""Laws on the default draws of liegeom.testing.strategies, and proof that they catch issue 32's
-defects 1, 2 and 4: each law holds on today's code and fails, within its own example budget,
-when the behaviour before the fix is substituted (tests/liegeom/_prefix.py holds those kernels;
-for defect 4 the pre-fix behaviour is no validation, ``set_validation(False)``).
+"""Laws on draws of liegeom.testing.strategies (the defaults; the spectral law asks for the larger
+bounds HARD), and proof that they catch issue 32's defects 1, 2 and 4: each law holds on today's
+code and fails, within its own example budget, when the behaviour before the fix is substituted
+(tests/liegeom/_prefix.py holds those kernels; for defect 4 the pre-fix behaviour is no
+validation, ``set_validation(False)``).
 
-How many of the draws meet each defect, with these strategies and with the strategies before
-issue 32, is recorded in the docstring of liegeom.testing.strategies.
+Whether the same laws catch the defects when fed the strategies from before issue 32 (mostly
+not) is recorded in the docstring of liegeom.testing.strategies.
 """
 
 from __future__ import annotations
@@ -27,14 +28,23 @@ from liegeom.testing.strategies import group_elements, rotations, spd_matrices
 
 from . import _prefix
 
-#: Examples per law (derandomized): the budget within which each pre-fix defect must be found.
+#: Examples per law (derandomized): the budget within which each pre-fix defect must be found;
+#: log_law takes 2.5x as many: the GL+(2) defect needs unit scale, a rotation and an angle within
+#: 1e-3 of π together (about 1% of its draws).
 EXAMPLES = 40
 
 
-def _settings(shrink: bool = True):
+def _settings(shrink: bool = True, factor: float = 1.0):
     phases = list(Phase) if shrink else [Phase.explicit, Phase.reuse, Phase.generate]
-    return settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                    phases=phases, suppress_health_check=list(HealthCheck))
+    return settings(max_examples=int(factor * EXAMPLES), derandomize=True, database=None,
+                    deadline=None, phases=phases, suppress_health_check=list(HealthCheck))
+
+
+def _eigvals(M):
+    """Eigenvalues by numpy's LAPACK. torch.linalg.eigvals (torch 2.13, CPU) is not used: on
+    nearly isoclinic SO(4) logarithms it fails to converge (two equal angles of 3e-3) or returns
+    a wrong pair (±4.6974i for a skew matrix whose eigenvalues are ±3.1316i twice)."""
+    return torch.from_numpy(np.linalg.eigvals(M.detach().numpy()).astype(np.complex128))
 
 
 def _kappa(g):
@@ -49,20 +59,25 @@ def log_law(G, shrink: bool = True) -> None:
     """Every drawn member has a principal logarithm (the defaults stop short of π), and
     ``exp(log g) = g`` to the accuracy the conditioning allows, ``eps κ(g) / δ`` up to a
     constant (δ = π minus the largest eigenvalue angle; measured constant < 100 over 300
-    draws per group)."""
+    draws per group). The eigenvalue angles of ``log g`` are checked against π to ``eps / δ``
+    too: for ``rot(π - 1e-8)`` twice in SO(4) they came out ``π + 2e-15``."""
     strategy = rotations(G.n, batch_shape=(8,)) if isinstance(G, SO) else group_elements(
         G, batch_shape=(8,))
 
-    @_settings(shrink=shrink)
+    @_settings(shrink=shrink, factor=2.5)
     @given(g=strategy)
     def law(g):
         L = G.log(g)
-        assert (torch.linalg.eigvals(L).imag.abs() < math.pi).all()
-        delta = math.pi - torch.linalg.eigvals(g).angle().abs().amax(-1)
+        eps = torch.finfo(g.dtype).eps
+        delta = math.pi - _eigvals(g).angle().abs().amax(-1)
+        allowed = 1e3 * eps / delta.clamp_max(1.0)  # the conditioning of log near π
+        # principal: eigenvalue angles of log g in (-π, π), up to that accuracy (a wrong branch
+        # is off by 2π)
+        im = _eigvals(L).imag.abs().amax(-1)
+        assert (im < math.pi + allowed).all(), (im - math.pi, delta)
         res = (torch.linalg.matrix_exp(L) - g).flatten(-2).norm(dim=-1) / g.flatten(-2).norm(
             dim=-1)
-        eps = torch.finfo(g.dtype).eps
-        assert (res <= 1e3 * eps * _kappa(g) / delta.clamp_max(1.0)).all()
+        assert (res <= _kappa(g) * allowed).all()
 
     law()
 

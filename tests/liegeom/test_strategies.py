@@ -43,6 +43,12 @@ def linear(G, g):
     return g[..., :-1, :-1] if isinstance(G, Affine) else g
 
 
+def eigvals(M):
+    """numpy's eigenvalues: torch.linalg.eigvals (2.13, CPU) returns a wrong pair for some
+    nearly isoclinic skew 4x4 matrices (see tests/liegeom/test_laws_catch_defects.py)."""
+    return torch.from_numpy(np.linalg.eigvals(M.detach().double().numpy()).astype(np.complex128))
+
+
 def kappa(g):
     s = torch.linalg.svdvals(g.double())
     return s[..., 0] / s[..., -1]
@@ -50,7 +56,7 @@ def kappa(g):
 
 def angle(g):
     """Largest |arg| of an eigenvalue: π minus it is the distance to the logarithm's cut."""
-    return torch.linalg.eigvals(g.double()).angle().abs().amax(-1)
+    return eigvals(g.double()).angle().abs().amax(-1)
 
 
 def scale(g):
@@ -120,7 +126,7 @@ def test_elements_keep_the_bounds_they_are_given(G, data):
     if not isinstance(G, (SL, SO, UpperUnitriangular)) and not isinstance(G, Affine):
         assert ((scale(g) <= s_max * slack) & (scale(g) >= 1 / (s_max * slack))).all()
     # eigenvalues of normal matrices are computed to rounding: check angles there
-    im = torch.linalg.eigvals(X).imag.abs().amax(-1)
+    im = eigvals(X).imag.abs().amax(-1)
     normal = isinstance(G, (SO, RotationScaling))
     if top is None:
         assert (im <= math.pi - 0.99e-8).all()
@@ -154,7 +160,7 @@ def _search(strategy, condition):
     ("rotation by π - 1e-7", from_group(SO(3)), lambda g: math.pi - angle(g) < 1e-7),
     ("SO(4) near π", rotations(4), lambda g: math.pi - angle(g) < 1e-7),
     ("rotation by < 1e-6", rotations(3), lambda g: 0 < angle(g) < 1e-6),
-    ("SO(4) repeated angles", rotations(4), lambda g: _gap(torch.linalg.eigvals(g).angle()) == 0
+    ("SO(4) repeated angles", rotations(4), lambda g: _gap(eigvals(g).angle()) == 0
      and angle(g) > 0.1),
     ("GL+(2) near π", from_group(GLPlus(2)), lambda g: math.pi - angle(g) < 1e-7),
     ("SL(2) near π", from_group(SL(2)), lambda g: math.pi - angle(g) < 1e-7),
@@ -186,7 +192,7 @@ def _gap(values):
 
 def _defective(g):
     """A repeated eigenvalue with a one-dimensional eigenspace (a Jordan block)."""
-    lam = torch.linalg.eigvals(g)
+    lam = eigvals(g)
     mu = lam[0]
     if float((lam - mu).abs().max()) > 1e-6 * float(mu.abs()):
         return False
