@@ -358,18 +358,35 @@ class SymmetryAlgebra:
 
 
 def _normalize(vf: VectorField, B: dict, variables):
-    """Scale a generator so its first coefficient is free of parameters and every numeric
-    coefficient is an integer (presentation only; spans are unchanged)."""
+    """Scale a generator for presentation (spans are unchanged): multiply by the denominators
+    its coefficients have in the parameters (parameters are nonzero), then by a number so that
+    the first term's numeric factor is one and every numeric coefficient is an integer. It never
+    divides by a parameter: that would give a generator undefined where an expression of the
+    parameters vanishes (``(A x/B + 1) ∂_x`` for ``(A x + B) ∂_x``)."""
     comps = [c for c in vf.components() if c != 0]
     if not comps:
         return vf, B
-    first = sp.Add.make_args(sp.expand(comps[0]))[0]
-    scale = 1 / first.as_independent(*variables, as_Add=False)[0]
-    dens = [sp.fraction(sp.Add.make_args(sp.expand(scale * c))[k]
-                        .as_independent(*variables, as_Add=False)[0].as_coeff_Mul()[0])[1]
-            for c in comps for k in range(len(sp.Add.make_args(sp.expand(c))))]
-    scale *= sp.ilcm(*dens) if len(dens) > 1 else dens[0]
-    return vf.map(lambda e: sp.expand(scale * e)), {x: sp.expand(scale * b) for x, b in B.items()}
+
+    def coefficients(scale):
+        return [t.as_independent(*variables, as_Add=False)[0]
+                for c in comps for t in sp.Add.make_args(sp.expand(scale * c))]
+
+    dens = [sp.fraction(sp.together(k))[1] for k in coefficients(1)]
+    scale = sp.lcm_list(dens) if dens else sp.S.One
+    scale /= scale.as_coeff_Mul()[0]
+    coeffs = coefficients(scale)
+    scale /= coeffs[0].as_coeff_Mul()[0]
+    rational = [sp.fraction(k.as_coeff_Mul()[0])[1] for k in coefficients(scale)]
+    scale *= sp.ilcm(*rational) if len(rational) > 1 else rational[0]
+
+    def tidy(e):
+        e = sp.expand(scale * e)
+        if not any(t.as_numer_denom()[1].has(*variables) for t in sp.Add.make_args(e)):
+            return e
+        c = sp.cancel(e)  # (A x + B)**2/(A x + B) -> A x + B
+        return sp.expand(c) if not sp.fraction(c)[1].has(*variables) else e
+
+    return vf.map(tidy), {x: tidy(b) for x, b in B.items()}
 
 
 def _short(expr):
