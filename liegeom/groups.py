@@ -279,7 +279,9 @@ def _check_principal_log(g: torch.Tensor, name: str) -> None:
             )
         return
     lam = torch.linalg.eigvals(g.detach())
-    tiny = 1e3 * torch.finfo(g.dtype).eps * lam.abs().clamp_min(1.0)
+    # eigenvalues are resolved to about eps times the largest of them (not times 1): a
+    # threshold relative to the matrix's own scale, so 1e-5 (rot(π - 1e-8) ⊕ 1) has a log
+    tiny = 1e3 * torch.finfo(g.dtype).eps * lam.abs().amax(-1, keepdim=True)
     bad = ((lam.real <= 0) & (lam.imag.abs() <= tiny)).any(-1)
     idx = first_index(bad)
     if idx is not None:

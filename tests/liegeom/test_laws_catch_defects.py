@@ -163,8 +163,6 @@ LOG_GROUPS = [GLPlus(2), SL(2), SO(4)]
 #: below 1e3 eps max(|λ|, 1), an absolute threshold for |λ| < 1, i.e. whenever s δ < 2e-13.
 #: Found by log_law on GL+(3) with 300 examples and max_scale=1e6; the fix (max_k |λ_k| in place
 #: of max(|λ|, 1)) belongs in liegeom/groups.py, outside this file owner's files.
-CHECK_BUG = pytest.mark.xfail(strict=True, raises=GroupMembershipError,
-                              reason="absolute threshold in liegeom.groups._check_principal_log")
 MEMBER_GROUPS = [SL(2), SO(3), GLPlus(2), SPD(2), Affine(GLPlus(2))]
 
 
@@ -176,7 +174,6 @@ def test_log_law(G):
     log_law(G)
 
 
-@CHECK_BUG
 def test_log_of_a_tiny_rotation_by_nearly_pi_in_gl3():
     """The case the law found: ``1e-5 (rot(π - 1e-8) ⊕ 1)`` has eigenvalue angles 1e-8 from π,
     resolved by float64 to 1e-8 relative, yet GL+(3).log says it has no principal logarithm."""
