@@ -10,7 +10,14 @@ import torch
 from hypothesis import given, settings
 from scipy.spatial.transform import Rotation
 
-from liegeom._so3 import matrix_to_quaternion, quaternion_to_matrix, so3_exp, so3_log
+from liegeom._so3 import (
+    matrix_to_quaternion,
+    quaternion_to_matrix,
+    so3_exp,
+    so3_log,
+    so3_membership_defects,
+    so3_procrustes,
+)
 from liegeom.groups import SO
 from liegeom.testing.strategies import rotations
 
@@ -81,3 +88,110 @@ def test_haar_sampler_and_bad_input():
         G.hat(torch.zeros(4))
     with pytest.raises(ValueError, match="shape"):
         G.vee(torch.zeros(2, 2))
+
+
+# --- nearest rotation (Horn's quaternion route) against the SVD route --------------------------
+
+
+def _svd_nearest(M):
+    """Independent route: ``U diag(1, 1, det(U V^T)) V^T`` from numpy's SVD (float64)."""
+    U, _, Vt = np.linalg.svd(M.double().numpy())
+    d = np.sign(np.linalg.det(U @ Vt))
+    U[..., :, -1] *= d[..., None]
+    return torch.from_numpy(U @ Vt)
+
+
+def _with_singular_values(s, gen, n):
+    """``R1 diag(s) R2`` for Haar rotations ``R1, R2`` (float64), shape=[n, 3, 3]."""
+    R1, R2 = (G.random_point((n,), generator=gen) for _ in range(2))
+    return R1 @ torch.diag_embed(s) @ R2
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_procrustes_matches_svd_route(sign, dtype):
+    gen = torch.Generator().manual_seed(5)
+    # singular values in [0.1, 3], the last one carrying the sign of det M; the gap of Horn's
+    # matrix, 2 (s_2 + sign s_3), is at least 2 * 0.1 once s_2 >= 2 s_3 for sign < 0
+    s = 0.1 + 2.9 * torch.rand(2000, 3, generator=gen, dtype=torch.float64)
+    s = s.sort(-1, descending=True).values
+    if sign < 0:
+        s[:, 2] = -torch.minimum(s[:, 2], s[:, 1] / 2)
+    M = _with_singular_values(s, gen, 2000).to(dtype)
+    ref = _svd_nearest(M)
+    P = so3_procrustes(M)
+    assert P.dtype == dtype
+    # float64 reference of the rounded input: the result is as accurate as the input allows
+    # (conditioning |M| / gap <= 3 / 0.1 here)
+    eps = torch.finfo(dtype).eps
+    assert float((P.double() - ref).abs().max()) < 30 * 10 * eps
+    assert float((P.mT @ P - torch.eye(3, dtype=dtype)).abs().max()) < 8 * eps
+    assert bool((torch.linalg.det(P.double()) > 0).all())
+
+
+def test_procrustes_is_nearest_on_gaussian_matrices():
+    """Gaussian M (any gap): never farther than the SVD route's answer, beyond rounding."""
+    M = torch.randn(20000, 3, 3, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    P = so3_procrustes(M)
+    d, d_ref = ((M - X).flatten(-2).norm(dim=-1) for X in (P, _svd_nearest(M)))
+    assert float((d - d_ref).max()) < 1e-12
+    assert G.belongs(P).all()
+
+
+@pytest.mark.parametrize("angle", [0.0, 1e-7, 1.0, math.pi - 1e-6, math.pi])
+def test_procrustes_fixes_rotations(angle, dtype):
+    axis = torch.randn(64, 3, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    R = so3_exp(angle * axis / axis.norm(dim=-1, keepdim=True)).to(dtype)
+    # the rounded R is itself off SO(3) by its orthogonality defect; beyond that, 2 eps of
+    # rounding (the SVD route moves these R by up to 4 eps)
+    eps = torch.finfo(dtype).eps
+    bound = float((R.mT @ R - torch.eye(3, dtype=dtype)).abs().max()) + 2 * eps
+    assert float((so3_procrustes(R) - R).abs().max()) <= bound
+    # and so do positive multiples
+    assert float((so3_procrustes(7.5 * R) - R).abs().max()) <= bound
+
+
+def test_procrustes_reflection_cases_and_shapes():
+    # det M < 0: the sign goes onto the smallest singular value (the one direction that flips)
+    M = torch.diag(torch.tensor([-2.0, 3.0, 0.5], dtype=torch.float64))
+    torch.testing.assert_close(so3_procrustes(M), torch.diag(torch.tensor([-1.0, 1.0, -1.0],
+                                                                          dtype=torch.float64)))
+    gen = torch.Generator().manual_seed(8)
+    R1, R2 = G.random_point((2,), generator=gen)
+    Ml = R1 @ torch.diag(torch.tensor([3.0, 2.0, -0.25], dtype=torch.float64)) @ R2
+    torch.testing.assert_close(so3_procrustes(Ml), R1 @ R2, rtol=0, atol=1e-13)
+    assert so3_procrustes(torch.randn(2, 5, 3, 3, generator=gen)).shape == (2, 5, 3, 3)
+    assert G.belongs(so3_procrustes(torch.zeros(3, 3))).all()  # M = 0: any rotation
+    with pytest.raises(ValueError, match="shape"):
+        so3_procrustes(torch.zeros(4, 3))
+
+
+def test_procrustes_derivative_matches_finite_differences_and_svd_route():
+    gen = torch.Generator().manual_seed(9)
+    M = _with_singular_values(torch.tensor([[2.0, 1.0, -0.5], [1.5, 1.2, 0.3]],
+                                           dtype=torch.float64), gen, 2).requires_grad_()
+    assert torch.autograd.gradcheck(so3_procrustes, (M,))
+    J = torch.autograd.functional.jacobian(so3_procrustes, M.detach())
+    J_svd = torch.autograd.functional.jacobian(G.projection, M.detach())
+    torch.testing.assert_close(J, J_svd, rtol=0, atol=1e-10)
+
+
+# --- membership defects, elementwise ------------------------------------------------------------
+
+
+def test_membership_defects_match_matmul_and_lu(dtype):
+    gen = torch.Generator().manual_seed(10)
+    R = G.random_point((500,), generator=gen, dtype=dtype)
+    flip = torch.diag(torch.tensor([1.0, 1.0, -1.0], dtype=dtype))
+    M = torch.cat([R, R @ flip, R + 1e-3 * torch.randn(500, 3, 3, generator=gen, dtype=dtype),
+                   torch.randn(500, 3, 3, generator=gen, dtype=dtype)]).reshape(4, 500, 3, 3)
+    err, det = so3_membership_defects(M)
+    assert err.shape == det.shape == (4, 500)
+    ref_err = (M.mT @ M - torch.eye(3, dtype=dtype)).abs().flatten(-2).amax(-1)
+    eps = torch.finfo(dtype).eps
+    scale = M.flatten(-2).abs().amax(-1) ** 2
+    assert bool(((err - ref_err).abs() <= 8 * eps * scale).all())
+    assert bool(((det - torch.linalg.det(M)).abs() <= 16 * eps * scale ** 1.5).all())
+    assert bool((err[:2] < 8 * eps).all()) and bool((err[2:] > 1e-4).all())
+    assert bool((det[0] > 0).all()) and bool((det[1] < 0).all())
+    with pytest.raises(ValueError, match="shape"):
+        so3_membership_defects(torch.zeros(2, 2))
