@@ -5,8 +5,8 @@ same inputs, interleaved round by round, best of several rounds; the table print
 peer time / liegeom time (> 1: liegeom is faster). Operations compared, in each library's own
 public API: exponential (rotation vector -> matrix), logarithm (matrix -> rotation vector),
 Haar sampling (pypose has no Haar sampler: its ``randn_SO3`` is a Gaussian in the algebra),
-quaternion -> matrix and nearest rotation (special Procrustes; RoMa only; ``SO(3).projection``
-and, as its own row, the kernel ``liegeom._so3.so3_procrustes`` it does not dispatch to yet).
+quaternion -> matrix and nearest rotation (special Procrustes; RoMa only; ``SO(3).projection``,
+Horn's quaternion method).
 
 Accuracy (float32, against float64 references computed by the same library):
 * log∘exp round trip: max |log(exp(v)) - v| over rotation vectors of angle up to π - 1e-3;
@@ -34,7 +34,6 @@ from pathlib import Path
 import torch
 
 from liegeom import set_validation
-from liegeom._so3 import so3_procrustes
 from liegeom.groups import SO
 
 warnings.filterwarnings("ignore")
@@ -90,11 +89,6 @@ OPS = {
         "liegeom": G.projection,
         "roma": roma.special_procrustes,
     },
-    # the Horn-quaternion kernel SO(3).projection does not dispatch to yet (liegeom/groups.py)
-    "nearest rotation, so3_procrustes": {
-        "liegeom": so3_procrustes,
-        "roma": roma.special_procrustes,
-    },
 }
 
 
@@ -106,7 +100,7 @@ def _inputs(n):
     R = roma.rotvec_to_rotmat(v)
     M = torch.randn(n, 3, 3, generator=gen, dtype=torch.float64)
     return {"exp": v, "log": R, "log, validated": R, "haar sampling": n, "quaternion -> matrix": q,
-            "nearest rotation": M, "nearest rotation, so3_procrustes": M}
+            "nearest rotation": M}
 
 
 def speed(n, rounds):

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 
 from . import _linalg as la
 from ._checks import GroupMembershipError, check_finite, check_shape, first_index, should_validate
-from ._so3 import so3_exp, so3_log
+from ._so3 import so3_exp, so3_log, so3_membership_defects, so3_procrustes
 from .sampling import _shape, haar_so
 
 __all__ = ["MatrixGroup", "GLPlus", "SL", "SO", "RotationScaling", "SPD", "PositiveDiagonal",
@@ -604,6 +604,13 @@ class SO(MatrixGroup):
         return torch.stack(mats)
 
     def _conditions(self, g, atol):
+        if self.n == 3:
+            # elementwise (no batched matmul, no LU); the determinant only decides once R^T R
+            # = I holds, where the triple product cannot underflow
+            err, det = so3_membership_defects(g)
+            yield ("R^T R = I", lambda idx: f"max |R^T R - I| = {_fmt(err[idx])}", err <= atol)
+            yield ("det = +1", lambda idx: f"det = {_fmt(det[idx])}", det > 0)
+            return
         err = (g.mT @ g - _eye(self.n, g)).abs().flatten(-2).amax(-1)
         yield ("R^T R = I", lambda idx: f"max |R^T R - I| = {_fmt(err[idx])}", err <= atol)
         yield _det_condition(g, "det = +1")
@@ -635,7 +642,9 @@ class SO(MatrixGroup):
 
     def projection(self, M):
         """Nearest rotation (special orthogonal Procrustes): ``U diag(1, .., 1, d) V^T`` from
-        the SVD, ``d = det(U V^T)``; for n = 2 the closed form ``rot(atan2(c - b, a + d))``."""
+        the SVD, ``d = det(U V^T)``; for n = 2 the closed form ``rot(atan2(c - b, a + d))``; for
+        n = 3 the top eigenvector of Horn's symmetric 4x4 matrix, in float64
+        (:func:`liegeom._so3.so3_procrustes`)."""
         check_shape(M, ["...", self.n, self.n], f"matrix to project onto {self.name}")
         if self.n == 2:
             p = M[..., 0, 0] + M[..., 1, 1]
@@ -646,6 +655,8 @@ class SO(MatrixGroup):
             c = torch.where(ok, p / r, torch.ones_like(p))
             s = q / r
             return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
+        if self.n == 3:
+            return so3_procrustes(M)
         U, _, V = _signed_svd(M)
         return U @ V.mT
 

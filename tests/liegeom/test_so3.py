@@ -171,8 +171,16 @@ def test_procrustes_derivative_matches_finite_differences_and_svd_route():
                                            dtype=torch.float64), gen, 2).requires_grad_()
     assert torch.autograd.gradcheck(so3_procrustes, (M,))
     J = torch.autograd.functional.jacobian(so3_procrustes, M.detach())
-    J_svd = torch.autograd.functional.jacobian(G.projection, M.detach())
+
+    def svd_route(M):  # U diag(1, 1, det U V^T) V^T, an independent route
+        U, _, Vh = torch.linalg.svd(M)
+        d = torch.linalg.det(U @ Vh)
+        D = torch.diag_embed(torch.stack([torch.ones_like(d), torch.ones_like(d), d], -1))
+        return U @ D @ Vh
+
+    J_svd = torch.autograd.functional.jacobian(svd_route, M.detach())
     torch.testing.assert_close(J, J_svd, rtol=0, atol=1e-10)
+    torch.testing.assert_close(G.projection(M.detach()), svd_route(M.detach()), rtol=0, atol=1e-13)
 
 
 # --- membership defects, elementwise ------------------------------------------------------------
