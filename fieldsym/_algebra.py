@@ -16,6 +16,7 @@ import sympy as sp
 
 from ._zerotest import is_zero
 from .determining import LinearPDESolution
+from .splitting import _rank as mp_rank
 from .vector_fields import VectorField
 
 __all__ = ["SymmetryAlgebra", "span_contains", "same_span", "member_of"]
@@ -85,29 +86,7 @@ def _rank(vectors, variables, seed=29) -> int:
             for r, val in zip(rows, vals):
                 r.extend(val)
             taken += 1
-        return _mp_rank(rows)
-
-
-def _mp_rank(rows) -> int:
-    m = [list(r) for r in rows]
-    scale = max((abs(v) for r in m for v in r), default=mpmath.mpf(0))
-    if scale == 0:
-        return 0
-    tol = scale * mpmath.mpf(10) ** -30
-    rank = 0
-    for col in range(len(m[0])):
-        piv = max(range(rank, len(m)), key=lambda i: abs(m[i][col]), default=None)
-        if piv is None or abs(m[piv][col]) <= tol:
-            continue
-        m[rank], m[piv] = m[piv], m[rank]
-        for i in range(rank + 1, len(m)):
-            f = m[i][col] / m[rank][col]
-            if f:
-                m[i] = [a - f * b for a, b in zip(m[i], m[rank])]
-        rank += 1
-        if rank == len(m):
-            break
-    return rank
+        return mp_rank(rows)
 
 
 def span_contains(basis: Sequence[VectorField], v: VectorField) -> bool:

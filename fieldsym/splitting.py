@@ -104,6 +104,8 @@ def _rank(rows) -> int:
             if f:
                 m[i] = [a - f * b for a, b in zip(m[i], m[rank])]
         rank += 1
+        if rank == len(m):
+            break
     return rank
 
 
