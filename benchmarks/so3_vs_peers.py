@@ -14,6 +14,15 @@ Accuracy (float32, against float64 references computed by the same library):
   against liegeom's float64 Jacobian, checked against central finite differences of RoMa's
   float64 log (an independent route) before it is used.
 
+Unit quaternion -> matrix: RoMa's ``unitquat_to_rotmat`` and pypose's ``SO3`` take unit
+quaternions as given; liegeom's equivalent call is ``quaternion_to_matrix(q, unit=True)`` (the
+default divides by ``|q|^2``; that variant is timed in its own row).
+
+Memory allocator: glibc returns freed blocks of this size to the system and takes them back
+with page faults on the next call, which made best-of-7 times of the same function vary by 3x
+between runs. The script pins ``mallopt`` thresholds once (``--no-pin-malloc`` to skip), the
+same for every library, so the table measures arithmetic, not page faults.
+
 liegeom runs with membership validation off (``liegeom.set_validation(False)``: the peers do
 not validate, pypose is called with ``check=False``); the row "log, validated" shows the cost
 of liegeom's default checks.
@@ -26,6 +35,8 @@ written to ``benchmarks/results/so3_vs_peers.md``.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import math
 import time
 import warnings
@@ -35,6 +46,7 @@ import torch
 
 from liegeom import set_validation
 from liegeom.groups import SO
+from liegeom.sampling import quaternion_to_matrix
 
 warnings.filterwarnings("ignore")
 import pypose as pp  # noqa: E402
@@ -81,9 +93,13 @@ OPS = {
         "roma": lambda n: roma.random_rotmat(n, dtype=torch.float64),
     },
     "quaternion -> matrix": {
-        "liegeom": lambda q: __import__("liegeom").sampling.quaternion_to_matrix(q),
+        "liegeom": lambda q: quaternion_to_matrix(q, unit=True),
         "roma": lambda q: roma.unitquat_to_rotmat(_wxyz_to_xyzw(q)),
         "pypose": lambda q: pp.SO3(_wxyz_to_xyzw(q)).matrix(),
+    },
+    "quaternion -> matrix, normalizing": {
+        "liegeom": quaternion_to_matrix,
+        "roma": lambda q: roma.unitquat_to_rotmat(roma.quat_normalize(_wxyz_to_xyzw(q))),
     },
     "nearest rotation": {
         "liegeom": G.projection,
@@ -100,7 +116,7 @@ def _inputs(n):
     R = roma.rotvec_to_rotmat(v)
     M = torch.randn(n, 3, 3, generator=gen, dtype=torch.float64)
     return {"exp": v, "log": R, "log, validated": R, "haar sampling": n, "quaternion -> matrix": q,
-            "nearest rotation": M}
+            "quaternion -> matrix, normalizing": 1.5 * q, "nearest rotation": M}
 
 
 def speed(n, rounds):
@@ -156,16 +172,30 @@ def accuracy():
     return out, check
 
 
+def _pin_malloc():
+    """Keep freed blocks in the heap (glibc ``mallopt``: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD
+    = -3); False where the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        return bool(libc.mallopt(-1, 1 << 30)) and bool(libc.mallopt(-3, 1 << 30))
+    except (OSError, AttributeError):
+        return False
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--no-pin-malloc", action="store_true",
+                    help="leave glibc's allocator thresholds as they are")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
+    pinned = not args.no_pin_malloc and _pin_malloc()
     with set_validation(False):
         best = speed(args.n, args.rounds)
     lines = [f"SO(3), {args.n} rotations, float64, 1 thread; times in ms (best of "
-             f"{args.rounds}); ratio = peer / liegeom (> 1: liegeom faster)", "",
+             f"{args.rounds}); ratio = peer / liegeom (> 1: liegeom faster); allocator "
+             f"{'pinned' if pinned else 'not pinned'}", "",
              "| operation | liegeom | RoMa | pypose | RoMa/liegeom | pypose/liegeom |",
              "|---|---|---|---|---|---|"]
     for op, t in best.items():

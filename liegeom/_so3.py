@@ -31,8 +31,8 @@ import torch
 
 from ._checks import check_shape
 
-__all__ = ["so3_exp", "so3_log", "so3_procrustes", "so3_membership_defects", "quaternion_to_matrix",
-           "matrix_to_quaternion"]
+__all__ = ["so3_exp", "so3_exp_skew", "so3_log", "so3_log_hat", "so3_procrustes",
+           "so3_membership_defects", "quaternion_to_matrix", "matrix_to_quaternion"]
 
 
 def _entries(R: torch.Tensor) -> list[torch.Tensor]:
@@ -44,21 +44,54 @@ def _assemble(e: list[torch.Tensor]) -> torch.Tensor:
     return out.reshape(*out.shape[:-1], 3, 3)
 
 
-# M = 4 q q^T has 10 distinct entries (the values below); row k of M as indices into them
-_ROWS = ((0, 4, 5, 6), (4, 1, 7, 8), (5, 7, 2, 9), (6, 8, 9, 3))
-
-
-def _shepperd(R: torch.Tensor) -> torch.Tensor:
-    """The row of ``M = 4 q q^T`` with the largest diagonal entry: a positive multiple of ``q``
-    (up to the sign of ``q``), shape=[..., 3, 3] -> [..., 4]. The diagonal entry ``k`` is the
-    largest exactly where ``(tr R, R_00, R_11, R_22)[k]`` is."""
-    r00, r01, r02, r10, r11, r12, r20, r21, r22 = _entries(R)
+def _shepperd(e: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """The row of ``M = 4 q q^T`` with the largest diagonal entry, from the nine entries of
+    rotations: a positive multiple of ``q`` (up to the sign of ``q``), four ``[N]`` columns. The
+    diagonal entry ``k`` is the largest exactly where ``(tr R, R_00, R_11, R_22)[k]`` is; the
+    choice is made on detached values and applied with ``torch.where``."""
+    r00, r01, r02, r10, r11, r12, r20, r21, r22 = e
     t = r00 + r11 + r22
-    k = torch.stack([t, r00, r11, r22], -1).detach().argmax(-1)
-    vals = torch.stack([1 + t, 1 + 2 * r00 - t, 1 + 2 * r11 - t, 1 + 2 * r22 - t,
-                        r21 - r12, r02 - r20, r10 - r01, r01 + r10, r02 + r20, r12 + r21], -1)
-    rows = torch.tensor(_ROWS, device=R.device)
-    return torch.gather(vals, -1, rows[k])
+    with torch.no_grad():
+        m = torch.maximum(r11, r22)
+        k0, k1, k2 = t >= torch.maximum(r00, m), r00 >= m, r11 >= r22
+    d0, d1, d2, d3 = 1 + t, 1 + 2 * r00 - t, 1 + 2 * r11 - t, 1 + 2 * r22 - t
+    a, b, c = r21 - r12, r02 - r20, r10 - r01
+    d, f, g = r01 + r10, r02 + r20, r12 + r21
+
+    def pick(c0, c1, c2, c3):
+        return torch.where(k0, c0, torch.where(k1, c1, torch.where(k2, c2, c3)))
+
+    return pick(d0, a, b, c), pick(a, d1, d, f), pick(b, d, d2, g), pick(c, f, g, d3)
+
+
+def _exp_entries(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> list[torch.Tensor]:
+    """The nine entries of ``exp(hat(x, y, z))`` (see :func:`so3_exp`)."""
+    t2 = torch.addcmul(torch.addcmul(x * x, y, y), z, z)
+    # θ² = |w|² + ε²: invisible in a = sin θ / θ = 1 - θ²/6 + ... and b (errors ε²/6), the
+    # derivatives of a and b in w are those of the exact functions of |w|², and 1/θ stays
+    # below 1/ε: no branch, and a finite derivative at w = 0
+    th = (t2 + torch.finfo(t2.dtype).eps ** 2).sqrt()
+    h = 0.5 * th
+    r = torch.sin(h) / th
+    a = 2 * r * torch.cos(h)
+    b = 2 * r * r
+    bx, by, bz = b * x, b * y, b * z
+    ax, ay, az = a * x, a * y, a * z
+    cos = 1 - b * t2
+    bxy, bxz, byz = bx * y, bx * z, by * z
+    return [torch.addcmul(cos, bx, x), bxy - az, bxz + ay,
+            bxy + az, torch.addcmul(cos, by, y), byz - ax,
+            bxz - ay, byz + ax, torch.addcmul(cos, bz, z)]
+
+
+def _hat_entries(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> list[torch.Tensor]:
+    o = torch.zeros_like(x)
+    return [o, -z, y, z, o, -x, -y, x, o]
+
+
+def _skew_coords(e: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """``vee(skew(X))`` of 3x3 matrices from their nine entries, three columns."""
+    return 0.5 * (e[7] - e[5]), 0.5 * (e[2] - e[6]), 0.5 * (e[3] - e[1])
 
 
 def so3_exp(w: torch.Tensor) -> torch.Tensor:
@@ -66,23 +99,31 @@ def so3_exp(w: torch.Tensor) -> torch.Tensor:
 
     Rodrigues in half-angle form, :math:`R = I + a\,\hat w + b\,\hat w^2` with
     :math:`a = \sin θ / θ` and :math:`b = 2 \sin^2(θ/2) / θ^2` (no cancellation in
-    :math:`1 - \cos θ`), two-term Taylor series below :math:`θ^2 < \sqrt{ε}`.
+    :math:`1 - \cos θ`), evaluated at :math:`θ^2 = |w|^2 + ε^2`: the shift is below rounding
+    in ``a`` and ``b``, keeps ``1/θ`` finite, and leaves their derivatives in ``w`` exact, so
+    one formula serves every angle, 0 included.
     """
-    x, y, z = w.unbind(-1)
-    t2 = x * x + y * y + z * z
-    small = t2 < torch.finfo(w.dtype).eps ** 0.5
-    t2s = torch.where(small, torch.ones_like(t2), t2)
-    t = t2s.sqrt()
-    s, c = torch.sin(0.5 * t), torch.cos(0.5 * t)
-    a = torch.where(small, 1 - t2 / 6, 2 * s * c / t)
-    b = torch.where(small, 0.5 - t2 / 24, 2 * s * s / t2s)
-    bx, by, bz = b * x, b * y, b * z
-    ax, ay, az = a * x, a * y, a * z
-    cos = 1 - b * t2
-    bxy, bxz, byz = bx * y, bx * z, by * z
-    return _assemble([cos + bx * x, bxy - az, bxz + ay,
-                      bxy + az, cos + by * y, byz - ax,
-                      bxz - ay, byz + ax, cos + bz * z])
+    return _assemble(_exp_entries(*w.unbind(-1)))
+
+
+def so3_exp_skew(X: torch.Tensor) -> torch.Tensor:
+    """``exp`` of the skew part of 3x3 matrices, shape=[..., 3, 3] -> [..., 3, 3] (the
+    ``SO(3).exp`` kernel: reads the three coordinates off the entries, no intermediate vector)."""
+    return _assemble(_exp_entries(*_skew_coords(_entries(X))))
+
+
+def _log_coords(R: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    qw, vx, vy, vz = _shepperd(_entries(R))
+    aw = qw.abs()
+    n2 = torch.addcmul(torch.addcmul(vx * vx, vy, vy), vz, vz)
+    # ω = 2 atan2(|v|, |w|) / |v| · sign(w) v; as |v|/|w| -> 0: (2/|w|)(1 - |v|²/(3 w²))
+    small = n2 < torch.finfo(R.dtype).eps * aw * aw
+    n = torch.where(small, 1.0, n2).sqrt()
+    awsafe = torch.where(small, aw, 1.0)
+    f = torch.where(small, 2 / awsafe * (1 - n2 / (3 * awsafe * awsafe)),
+                    2 * torch.atan2(n, aw) / n)
+    f = torch.where(qw < 0, -f, f)
+    return f * vx, f * vy, f * vz
 
 
 def so3_log(R: torch.Tensor) -> torch.Tensor:
@@ -91,17 +132,12 @@ def so3_log(R: torch.Tensor) -> torch.Tensor:
     Angle in ``[0, π]``; at exactly π the sign of the axis is that of the quaternion row
     chosen (either is a logarithm). See the module docstring.
     """
-    q = _shepperd(R)
-    qw, v = q[..., 0], q[..., 1:]
-    aw = qw.abs()
-    n2 = (v * v).sum(-1)
-    # ω = 2 atan2(|v|, |w|) / |v| · sign(w) v; as |v|/|w| -> 0: (2/|w|)(1 - |v|²/(3 w²))
-    small = n2 < torch.finfo(R.dtype).eps * aw * aw
-    n = torch.where(small, torch.ones_like(n2), n2).sqrt()
-    awsafe = torch.where(small, aw, torch.ones_like(aw))
-    f = torch.where(small, 2 / awsafe * (1 - n2 / (3 * awsafe * awsafe)),
-                    2 * torch.atan2(n, aw) / n)
-    return torch.where(qw < 0, -f, f)[..., None] * v
+    return torch.stack(_log_coords(R), -1)
+
+
+def so3_log_hat(R: torch.Tensor) -> torch.Tensor:
+    """``hat(so3_log(R))``, shape=[..., 3, 3] -> [..., 3, 3] (the ``SO(3).log`` kernel)."""
+    return _assemble(_hat_entries(*_log_coords(R)))
 
 
 def so3_procrustes(M: torch.Tensor) -> torch.Tensor:
@@ -154,35 +190,41 @@ def so3_membership_defects(R: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
     """
     check_shape(R, ["...", 3, 3], "matrix to test for SO(3)")
     r00, r01, r02, r10, r11, r12, r20, r21, r22 = _entries(R.detach())
-    gram = torch.stack([r00 * r00 + r10 * r10 + r20 * r20 - 1,
-                        r01 * r01 + r11 * r11 + r21 * r21 - 1,
-                        r02 * r02 + r12 * r12 + r22 * r22 - 1,
-                        r00 * r01 + r10 * r11 + r20 * r21,
-                        r00 * r02 + r10 * r12 + r20 * r22,
-                        r01 * r02 + r11 * r12 + r21 * r22], -1)
+    gram = [torch.addcmul(torch.addcmul(r00 * r00, r10, r10), r20, r20) - 1,
+            torch.addcmul(torch.addcmul(r01 * r01, r11, r11), r21, r21) - 1,
+            torch.addcmul(torch.addcmul(r02 * r02, r12, r12), r22, r22) - 1,
+            torch.addcmul(torch.addcmul(r00 * r01, r10, r11), r20, r21),
+            torch.addcmul(torch.addcmul(r00 * r02, r10, r12), r20, r22),
+            torch.addcmul(torch.addcmul(r01 * r02, r11, r12), r21, r22)]
+    err = gram[0].abs()
+    for e in gram[1:]:
+        err = torch.maximum(err, e.abs())
     det = ((r01 * r12 - r02 * r11) * r20 + (r02 * r10 - r00 * r12) * r21
            + (r00 * r11 - r01 * r10) * r22)
-    return gram.abs().amax(-1), det
+    return err, det
 
 
 def quaternion_to_matrix(q: torch.Tensor, *, unit: bool = False) -> torch.Tensor:
     r"""Rotation matrices of quaternions ``q = (w, x, y, z)`` (any non-zero norm: the map is
     :math:`q \mapsto ((w^2 - |v|^2) I + 2 v v^T + 2 w \hat v) / |q|^2`; ``unit=True`` skips the
     division for quaternions known to be unit), shape=[..., 4] -> [..., 3, 3]."""
-    w, x, y, z = q.unbind(-1)
-    s = 2.0 if unit else 2 / (w * w + x * x + y * y + z * z)
+    return _assemble(_quaternion_entries(*q.unbind(-1), unit=unit))
+
+
+def _quaternion_entries(w, x, y, z, *, unit: bool = False) -> list[torch.Tensor]:
+    s = 2.0 if unit else 2 / torch.addcmul(torch.addcmul(torch.addcmul(w * w, x, x), y, y), z, z)
     xs, ys, zs = x * s, y * s, z * s
     wx, wy, wz = w * xs, w * ys, w * zs
     xx, xy, xz = x * xs, x * ys, x * zs
     yy, yz, zz = y * ys, y * zs, z * zs
-    return _assemble([1 - (yy + zz), xy - wz, xz + wy,
-                      xy + wz, 1 - (xx + zz), yz - wx,
-                      xz - wy, yz + wx, 1 - (xx + yy)])
+    return [1 - (yy + zz), xy - wz, xz + wy,
+            xy + wz, 1 - (xx + zz), yz - wx,
+            xz - wy, yz + wx, 1 - (xx + yy)]
 
 
 def matrix_to_quaternion(R: torch.Tensor) -> torch.Tensor:
     """Unit quaternions ``(w, x, y, z)`` with ``w >= 0`` of rotations, shape=[..., 3, 3] ->
     [..., 4] (Shepperd's rule, as in :func:`so3_log`)."""
-    q = _shepperd(R)
+    q = torch.stack(_shepperd(_entries(R)), -1)
     q = q / q.norm(dim=-1, keepdim=True)
     return q * torch.where(q[..., :1] < 0, -1.0, 1.0).to(R.dtype)

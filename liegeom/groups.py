@@ -37,7 +37,14 @@ import torch.nn.functional as F
 
 from . import _linalg as la
 from ._checks import GroupMembershipError, check_finite, check_shape, first_index, should_validate
-from ._so3 import so3_exp, so3_log, so3_membership_defects, so3_procrustes
+from ._so3 import (
+    _assemble,
+    _hat_entries,
+    so3_exp_skew,
+    so3_log_hat,
+    so3_membership_defects,
+    so3_procrustes,
+)
 from .sampling import _shape, haar_so
 
 __all__ = ["MatrixGroup", "GLPlus", "SL", "SO", "RotationScaling", "SPD", "PositiveDiagonal",
@@ -556,9 +563,7 @@ def _skew3_coords(X: torch.Tensor) -> torch.Tensor:
 
 def _hat3(w: torch.Tensor) -> torch.Tensor:
     """``hat`` of SO(3) by direct assembly, shape=[..., 3] -> [..., 3, 3]."""
-    x, y, z = w.unbind(-1)
-    o = torch.zeros_like(x)
-    return torch.stack([o, -z, y, z, o, -x, -y, x, o], -1).reshape(*w.shape[:-1], 3, 3)
+    return _assemble(_hat_entries(*w.unbind(-1)))
 
 
 @dataclass(frozen=True, repr=False)
@@ -625,7 +630,7 @@ class SO(MatrixGroup):
             c, s = torch.cos(t), torch.sin(t)
             return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
         if n == 3:
-            return so3_exp(_skew3_coords(X))
+            return so3_exp_skew(X)
         return torch.linalg.matrix_exp(la.skew(X))
 
     def _log(self, g):
@@ -635,7 +640,7 @@ class SO(MatrixGroup):
             z = torch.zeros_like(t)
             return torch.stack([torch.stack([z, -t], -1), torch.stack([t, z], -1)], -2)
         if n == 3:
-            return _hat3(so3_log(g))
+            return so3_log_hat(g)
         if should_validate(g):
             _check_principal_log(g, self.name)
         return la.skew(la.logm(g))

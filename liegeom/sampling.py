@@ -23,7 +23,7 @@ import math
 
 import torch
 
-from ._so3 import quaternion_to_matrix
+from ._so3 import _assemble, _quaternion_entries, quaternion_to_matrix
 
 __all__ = ["haar_so", "quaternion_to_matrix", "sobol_uniforms", "haar_so_uniforms",
            "haar_so_from_uniforms"]
@@ -82,7 +82,9 @@ def haar_so(
         c, s = torch.cos(theta), torch.sin(theta)
         return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
     if method == "quaternion" and n == 3:
-        return haar_so_from_uniforms(3, torch.rand(*shape, 3, **kw))
+        # three contiguous rows of uniforms (same law as haar_so_from_uniforms, faster columns)
+        return _assemble(_quaternion_entries(*_shoemake_columns(*torch.rand(3, *shape, **kw)),
+                                             unit=True))
     if method != "qr":
         raise ValueError(
             f"expected method 'auto', 'qr', or 'angle' (n=2) / 'quaternion' (n=3), "
@@ -181,18 +183,22 @@ def haar_so_from_uniforms(n: int, u: torch.Tensor) -> torch.Tensor:
         c, s = torch.cos(theta), torch.sin(theta)
         return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
     if n == 3:
-        return quaternion_to_matrix(_shoemake(u), unit=True)
+        return _assemble(_quaternion_entries(*_shoemake_columns(*u.unbind(-1)), unit=True))
     if n == 4:
         return _left_quaternion(_shoemake(u[..., :3])) @ _right_quaternion(_shoemake(u[..., 3:]))
     return _qr_rotation(torch.special.ndtri(u).reshape(*u.shape[:-1], n, n))
 
 
+def _shoemake_columns(u1, u2, u3) -> tuple[torch.Tensor, ...]:
+    """Uniform unit quaternions ``(w, x, y, z)`` from three uniforms, as four columns."""
+    a, b = torch.sqrt(1 - u1), torch.sqrt(u1)
+    t2, t3 = (2 * math.pi) * u2, (2 * math.pi) * u3
+    return b * torch.cos(t3), a * torch.sin(t2), a * torch.cos(t2), b * torch.sin(t3)
+
+
 def _shoemake(u: torch.Tensor) -> torch.Tensor:
     """Uniform unit quaternions ``(w, x, y, z)`` from three uniforms, shape=[..., 3] -> [..., 4]."""
-    u1, u2, u3 = u.unbind(-1)
-    a, b = torch.sqrt(1 - u1), torch.sqrt(u1)
-    return torch.stack([b * torch.cos(2 * math.pi * u3), a * torch.sin(2 * math.pi * u2),
-                        a * torch.cos(2 * math.pi * u2), b * torch.sin(2 * math.pi * u3)], -1)
+    return torch.stack(_shoemake_columns(*u.unbind(-1)), -1)
 
 
 def _left_quaternion(p: torch.Tensor) -> torch.Tensor:

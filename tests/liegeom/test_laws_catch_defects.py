@@ -77,7 +77,10 @@ def log_law(G, shrink: bool = True) -> None:
         assert (im < math.pi + allowed).all(), (im - math.pi, delta)
         res = (torch.linalg.matrix_exp(L) - g).flatten(-2).norm(dim=-1) / g.flatten(-2).norm(
             dim=-1)
-        assert (res <= _kappa(g) * allowed).all()
+        # matrix_exp's own relative error grows like eps |L| (2.4e-13 = 1100 eps at
+        # 0.002 rot(0.003), where log g is exact to 3e-18 and |L| = 8.8)
+        size = L.flatten(-2).norm(dim=-1).clamp_min(1.0)
+        assert (res <= _kappa(g) * size * allowed).all()
 
     law()
 
