@@ -65,8 +65,13 @@ def should_validate(x: torch.Tensor) -> bool:
         return False
     if not _VALIDATE.get():
         return False
+    return not is_vmapped(x)
+
+
+def is_vmapped(x: torch.Tensor) -> bool:
+    """Whether ``x`` is batched by ``torch.func.vmap`` (at any level)."""
     is_batched = getattr(torch._C._functorch, "is_batchedtensor", None)
-    return not (is_batched is not None and _any_batched(x, is_batched))
+    return is_batched is not None and _any_batched(x, is_batched)
 
 
 def _any_batched(x: torch.Tensor, is_batched) -> bool:

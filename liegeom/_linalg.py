@@ -37,6 +37,8 @@ from collections.abc import Callable
 
 import torch
 
+from ._checks import is_vmapped
+
 __all__ = [
     "sym",
     "skew",
@@ -863,8 +865,9 @@ def logm(g: torch.Tensor) -> torch.Tensor:
     :math:`\lVert X - I\rVert_F \le 1/4` (counted per batch element), then
     :math:`\log X = 2\,\mathrm{artanh}\,T`, :math:`T = (X - I)(X + I)^{-1}`, is summed as a
     series to machine precision; the number of square roots depends on the data, so this
-    route does not run under ``vmap``. Accuracy: that of the conditioning of the logarithm
-    (about ``eps / delta`` for a pair of eigenvalues ``e^{±i(π - δ)}``).
+    route does not run under ``vmap`` (it raises ``RuntimeError`` saying so). Accuracy: that
+    of the conditioning of the logarithm (about ``eps / delta`` for a pair of eigenvalues
+    ``e^{±i(π - δ)}``).
 
     Parameters
     ----------
@@ -884,6 +887,11 @@ def logm(g: torch.Tensor) -> torch.Tensor:
     n = g.shape[-1]
     if n == 2:
         return _logm2(g)
+    if is_vmapped(g):
+        raise RuntimeError(
+            f"the logarithm of {n}x{n} matrices does not run under torch.func.vmap: the number "
+            f"of square roots it takes depends on the data. It is batched already: call it on "
+            f"the stacked batch instead (n = 2 and SO(3) have closed forms that vmap supports)")
     eye = torch.eye(n, dtype=g.dtype, device=g.device)
     X = g
     count = torch.zeros(g.shape[:-2], dtype=g.dtype, device=g.device)

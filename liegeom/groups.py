@@ -997,9 +997,9 @@ class Affine(MatrixGroup):
         x, A_ = self.split(g)
         L = self.H._log(A_)
         n = self.n
-        Z = torch.zeros(*L.shape[:-2], 2 * n, 2 * n, dtype=L.dtype, device=L.device)
-        Z[..., :n, :n] = L
-        Z[..., :n, n:] = _eye(n, L)
+        # Z = [[L, I], [0, 0]], assembled without writing into a new tensor (vmap-safe)
+        top = torch.cat([L, _eye(n, L).expand_as(L)], -1)
+        Z = torch.cat([top, torch.zeros_like(top)], -2)
         phi1 = torch.linalg.matrix_exp(Z)[..., :n, n:]
         u = torch.linalg.solve(phi1, x[..., None])[..., 0]
         out = self.join(u, L)

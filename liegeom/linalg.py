@@ -33,6 +33,15 @@ Second and higher derivatives are exact for :func:`sym`, :func:`skew`, :func:`de
 ``NotImplementedError``; so do the liegeom functions built on them (``polar`` for n >= 3,
 ``kak``, ``SL(n).projection``, ``SPD`` and ``PolarExpChart``/``PolarGaussian`` maps).
 
+Transforms. Every function here, and liegeom's group maps, decompositions, charts and
+densities built on them, runs under ``torch.func.vmap`` (membership validation is skipped
+there, see :class:`liegeom.set_validation`), with one exception: :func:`logm` of n >= 3
+matrices takes a data-dependent number of square roots, so ``GLPlus(n).log``, ``SL(n).log``
+(n >= 3), ``SO(n).log`` (n >= 4) and the affine groups over them raise ``RuntimeError`` saying
+so under ``vmap``; they are batched already. ``torch.compile(fullgraph=True)`` (no graph
+break) is tested on the ``SO(3)`` exp and log, the n = 2 logarithm, and the ``SL(2)`` polar
+density and charts.
+
 Examples
 --------
 >>> import torch

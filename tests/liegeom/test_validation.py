@@ -10,6 +10,7 @@ from liegeom import (
     GroupMembershipError,
     IwasawaChart,
     IwasawaGaussian,
+    KAKChart,
     PolarExpChart,
     PolarGaussian,
     RotationScaling,
@@ -87,6 +88,9 @@ VMAP = {
     "SL(2).log": (SL(2).log, SL(2)),
     "RotationScaling(2).log": (RotationScaling(2).log, RotationScaling(2)),
     "SPD(3).log": (SPD(3).log, SPD(3)),
+    "Affine(GL+(2)).log": (Affine(GLPlus(2)).log, Affine(GLPlus(2))),
+    "Affine(SO(3)).log": (Affine(SO(3)).log, Affine(SO(3))),
+    "KAKChart(GL+(3)).to_coords": (KAKChart(GLPlus(3)).to_coords, GLPlus(3)),
     "PolarGaussian.log_prob": (PolarGaussian(SL(2), 0.7).log_prob, SL(2)),
     "IwasawaGaussian.log_prob": (IwasawaGaussian(GLPlus(3), 0.7).log_prob, GLPlus(3)),
     "RotationScalingGaussian.log_prob": (RotationScalingGaussian(RotationScaling(2), 0.5)
@@ -107,6 +111,17 @@ def test_vmap_equals_the_batched_call(case, generator):
     f, G = VMAP[case]
     g = G.random_point((6,), generator=generator)
     torch.testing.assert_close(torch.func.vmap(f)(g), f(g), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("G", [GLPlus(3), SL(3), SO(4), Affine(GLPlus(3))], ids=repr)
+def test_vmap_of_a_data_dependent_log_says_so(G, generator):
+    """The n >= 3 logarithm takes a data-dependent number of square roots: under vmap it raises
+    a clear error (torch's own says only 'data-dependent control flow'); the batched call
+    works."""
+    g = G.random_point((3,), generator=generator)
+    with pytest.raises(RuntimeError, match="does not run under torch.func.vmap.*batched already"):
+        torch.func.vmap(G.log)(g)
+    assert G.log(g).shape == g.shape
 
 
 def test_vmap_of_grad_of_log_prob(generator):
