@@ -199,9 +199,9 @@ def log_spectrum(draw, b: Bounds, n: int, centred: bool) -> torch.Tensor:
         return torch.tensor([0.0 if centred else draw(log_scale(b))], dtype=torch.float64)
     if b.ill:
         spread = math.log(draw(log_uniform(math.exp(L / 2), math.exp(L), toward="lo")))
-        # distinct: repeated and clustered eigenvalues come in the default mode (tests/liegeom's
-        # mpmath references return complex types for some of them at this conditioning)
-        patterns = ["distinct"]
+        # for n >= 3 also a repeated or clustered pair inside the attained spread (for n = 2 a
+        # pair would collapse the spread)
+        patterns = ["distinct"] + (["distinct", "cluster", "pair"] if n > 2 else [])
     else:
         regime = draw(st.sampled_from(["moderate", "large", "large"]), label="spread regime")
         spread = (draw(floats(min(0.05, L), min(1.0, L))) if regime == "moderate" else

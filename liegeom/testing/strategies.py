@@ -276,7 +276,8 @@ def group_elements(
         Condition number between ``√max_condition`` and ``max_condition`` (``None``: ``1e6`` in
         float64, ``1e3`` in float32; scale 1 unless ``max_scale`` is given), attained exactly:
         ``P R`` with ``P`` SPD of that condition number and ``R`` a rotation by at most π/2 (so
-        ``P R`` keeps a real principal logarithm). Only for groups with a spectrum to spread:
+        ``P R`` keeps a real principal logarithm; for n >= 3 ``P`` also draws a repeated or
+        clustered pair of eigenvalues inside its spread). Only for groups with a spectrum to spread:
         GL+(n), SL(n), SPD(n), PositiveDiagonal(n) and affine groups over them.
     dtype : torch.dtype
         ``torch.float64`` or ``torch.float32``.
@@ -421,7 +422,8 @@ def spd_matrices(
     batch_shape : tuple of int
         Leading shape; ``()`` for one matrix.
     ill_conditioned : bool
-        Condition number in ``[√max_condition, max_condition]``, attained exactly.
+        Condition number in ``[√max_condition, max_condition]``, attained exactly (for n >= 3
+        also with a repeated or clustered pair of eigenvalues inside that spread).
     max_condition, max_scale : float or None
         As for :func:`group_elements` (defaults ``1e3`` / ``1e2`` and ``1e3`` / ``10`` by dtype).
     max_norm : float or None

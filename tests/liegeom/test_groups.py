@@ -554,3 +554,30 @@ def test_log_matches_scipy_logm(G, data):
     eps = torch.finfo(torch.float64).eps
     assert ((L - ref).abs().flatten(-2).amax(-1) <= 1e3 * eps * cond * (1 + ref.abs().amax(
         (-2, -1)))).all()
+
+
+@pytest.mark.parametrize("gap", [0.0, 1e-12, 1e-8, 1e-3])
+@pytest.mark.parametrize("delta", [1e-2, 1e-5, 1e-8])
+def test_principal_log_check_on_nearly_isoclinic_rotations(gap, delta):
+    """torch.linalg.eigvals (torch 2.13, CPU) is wrong on some nearly isoclinic 4x4 *skew*
+    matrices (tests/liegeom/test_laws_catch_defects.py uses numpy there). The membership check
+    of SO(n)/GL+(n).log runs it on group elements only: there it must agree with numpy's LAPACK,
+    accept angles just below π and refuse π itself."""
+    gen = torch.Generator().manual_seed(11)
+    Q = SO(4).random_point(generator=gen)
+
+    def rotation(a, b):
+        B = torch.zeros(4, 4, dtype=torch.float64)
+        for k, t in enumerate((a, b)):
+            B[2 * k: 2 * k + 2, 2 * k: 2 * k + 2] = torch.tensor(
+                [[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]], dtype=torch.float64)
+        return Q @ B @ Q.T
+
+    a = math.pi - delta
+    g = rotation(a, a - gap)
+    lam, ref = torch.linalg.eigvals(g).numpy(), np.linalg.eigvals(g.numpy())
+    assert max(np.abs(ref - x).min() for x in lam) < 1e-12
+    for G, h in ((SO(4), g), (GLPlus(4), 3.0 * g)):
+        assert torch.allclose(G.exp(G.log(h)), h, atol=1e-13 / delta)
+    with pytest.raises(GroupMembershipError, match="no real principal logarithm"):
+        SO(4).log(rotation(math.pi, a - gap))
