@@ -6,8 +6,10 @@ inputs, interleaved (ours, reference, ours, ...), best of 3, in one process, and
 ratio. Per-matrix references (scipy polar, geomstats polar) are timed on a subset and scaled
 linearly; the table says so. SPD exp/log time the default call (no derivative tracked), which
 for n = 2, 3 uses the eigenvector-free kernels of :func:`liegeom.linalg.sym_funcm`.
-Usage: ``python benchmarks/liegeom_vs_geomstats.py [--batch N]``; the table (with the date and
-the machine's load average) is also written to ``benchmarks/results/liegeom_vs_geomstats.md``.
+The allocator is pinned for every library alike (``benchmarks/_malloc.py``;
+``--no-pin-malloc`` skips it). Usage: ``python benchmarks/liegeom_vs_geomstats.py [--batch N]``;
+the table (with the date and the machine's load average) is also written to
+``benchmarks/results/liegeom_vs_geomstats.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np  # noqa: E402
 import scipy.linalg  # noqa: E402
 import scipy.stats  # noqa: E402
 import torch  # noqa: E402
+from _malloc import pin_malloc  # noqa: E402
 from geomstats.geometry.spd_matrices import expmh, logmh  # noqa: E402
 from geomstats.geometry.special_orthogonal import SpecialOrthogonal  # noqa: E402
 
@@ -103,7 +106,10 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" /
                                              "liegeom_vs_geomstats.md"),
                         help="also write the table here ('' for nowhere)")
+    parser.add_argument("--no-pin-malloc", action="store_true",
+                        help="leave glibc's allocator thresholds as they are")
     args = parser.parse_args()
+    pinned = not args.no_pin_malloc and pin_malloc()
     B, sub = args.batch, min(args.subset, args.batch)
     torch.set_num_threads(args.threads)
     rows = [row for n in (2, 3) for row in rows_for(n, B, sub)]
@@ -111,7 +117,8 @@ def main() -> None:
     lines = [f"liegeom vs geomstats {gs.__name__.split('.')[-1]} / scipy, batch {B}, float64, "
              f"best of 3, torch threads {torch.get_num_threads()}, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load} on "
-             f"{os.cpu_count()} cores (ratios within this run are what count)", "",
+             f"{os.cpu_count()} cores, allocator {'pinned' if pinned else 'not pinned'} (ratios "
+             f"within this run are what count)", "",
              "| operation | liegeom (ms) | geomstats (ms) | scipy (ms) | vs geomstats | vs scipy "
              "| note |", "|---|---:|---:|---:|---:|---:|---|"]
     for name, ours, ref, sp, note in rows:

@@ -8,8 +8,12 @@ Haar sampling (pypose has no Haar sampler: its ``randn_SO3`` is a Gaussian in th
 quaternion -> matrix and nearest rotation (special Procrustes; RoMa only; ``SO(3).projection``,
 Horn's quaternion method).
 
-Accuracy (float32, against float64 references computed by the same library):
-* log∘exp round trip: max |log(exp(v)) - v| over rotation vectors of angle up to π - 1e-3;
+Accuracy in float32, max and RMS over 20000 rotation vectors of angle up to π - 1e-3, against
+float64 references (scipy's exp; RoMa's float64 log, equal to liegeom's to 1e-15):
+* exp: the largest entry error of each matrix;
+* log: |Δv| on the float32 roundings of the rotations;
+* log∘exp round trip: |log(exp(v)) - v| against the float32 input v itself (not the float64
+  vector it was rounded from, whose rounding error would be counted for every library);
 * the Jacobian of log at angle π - 1e-6: max entry error of the float32 Jacobian (by autograd)
   against liegeom's float64 Jacobian, checked against central finite differences of RoMa's
   float64 log (an independent route) before it is used.
@@ -18,10 +22,8 @@ Unit quaternion -> matrix: RoMa's ``unitquat_to_rotmat`` and pypose's ``SO3`` ta
 quaternions as given; liegeom's equivalent call is ``quaternion_to_matrix(q, unit=True)`` (the
 default divides by ``|q|^2``; that variant is timed in its own row).
 
-Memory allocator: glibc returns freed blocks of this size to the system and takes them back
-with page faults on the next call, which made best-of-7 times of the same function vary by 3x
-between runs. The script pins ``mallopt`` thresholds once (``--no-pin-malloc`` to skip), the
-same for every library, so the table measures arithmetic, not page faults.
+Memory allocator: pinned once for every library (``benchmarks/_malloc.py``: without it the best
+of 7 of one function varied 3x between runs, from page faults); ``--no-pin-malloc`` skips it.
 
 liegeom runs with membership validation off (``liegeom.set_validation(False)``: the peers do
 not validate, pypose is called with ``check=False``); the row "log, validated" shows the cost
@@ -35,14 +37,14 @@ written to ``benchmarks/results/so3_vs_peers.md``.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import math
 import time
 import warnings
 from pathlib import Path
 
 import torch
+from _malloc import pin_malloc
+from scipy.spatial.transform import Rotation
 
 from liegeom import set_validation
 from liegeom.groups import SO
@@ -147,9 +149,23 @@ def accuracy():
             "pypose": lambda R: pp.mat2SO3(R, check=False).Log().tensor()}
     exps = {"liegeom": ours_exp, "roma": roma.rotvec_to_rotmat,
             "pypose": lambda v: pp.so3(v).Exp().matrix()}
+    v32d = v32.double()
+    # float64 references: scipy's exp of the float32 inputs, RoMa's float64 log of the
+    # float32-rounded rotations (scipy's from_matrix would project them onto SO(3) first)
+    R64 = torch.from_numpy(Rotation.from_rotvec(v32d.numpy()).as_matrix())
+    R32 = R64.float()
+    l64 = roma.rotmat_to_rotvec(R32.double())
+
+    def max_rms(err):  # err: [N] per-sample errors
+        return float(err.max()), float(err.square().mean().sqrt())
+
     for lib in logs:
-        out.setdefault("log∘exp round trip (max |Δv|)", {})[lib] = float(
-            (logs[lib](exps[lib](v32)).double() - v).abs().max())
+        out.setdefault("exp: max |ΔR| entry", {})[lib] = max_rms(
+            (exps[lib](v32).double() - R64).abs().flatten(-2).amax(-1))
+        out.setdefault("log: |Δv| on float32 rotations", {})[lib] = max_rms(
+            (logs[lib](R32).double() - l64).norm(dim=-1))
+        out.setdefault("log∘exp round trip: |Δv|", {})[lib] = max_rms(
+            (logs[lib](exps[lib](v32)).double() - v32d).norm(dim=-1))
     # Jacobian of the log at angle π - 1e-6 (axis generic)
     axis = torch.tensor([0.48, -0.6, 0.64], dtype=torch.float64)
     w = (math.pi - 1e-6) * axis / axis.norm()
@@ -168,18 +184,8 @@ def accuracy():
             err = float((_log_jac(fn, w, torch.float32) - ref).abs().max())
         except Exception as exc:  # pragma: no cover - report, don't hide
             err = f"fails: {type(exc).__name__}"
-        out.setdefault("Jacobian of log at π - 1e-6 (max error)", {})[lib] = err
+        out.setdefault("Jacobian of log at π - 1e-6: max entry error", {})[lib] = err
     return out, check
-
-
-def _pin_malloc():
-    """Keep freed blocks in the heap (glibc ``mallopt``: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD
-    = -3); False where the C library is not glibc."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        return bool(libc.mallopt(-1, 1 << 30)) and bool(libc.mallopt(-3, 1 << 30))
-    except (OSError, AttributeError):
-        return False
 
 
 def main(argv=None):
@@ -190,7 +196,7 @@ def main(argv=None):
                     help="leave glibc's allocator thresholds as they are")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    pinned = not args.no_pin_malloc and _pin_malloc()
+    pinned = not args.no_pin_malloc and pin_malloc()
     with set_validation(False):
         best = speed(args.n, args.rounds)
     lines = [f"SO(3), {args.n} rotations, float64, 1 thread; times in ms (best of "
@@ -204,10 +210,11 @@ def main(argv=None):
         ratios = [f"{t[lib] / ours:.2f}" if lib in t else "–" for lib in ("roma", "pypose")]
         lines.append(f"| {op} | {1e3 * ours:.1f} | {' | '.join(cells)} | {' | '.join(ratios)} |")
     acc, check = accuracy()
-    lines += ["", "float32 accuracy (smaller is better)", "",
+    lines += ["", "float32 accuracy, max / RMS (smaller is better)", "",
               "| quantity | liegeom | RoMa | pypose |", "|---|---|---|---|"]
     for q, d in acc.items():
-        cells = [f"{d[lib]:.2e}" if isinstance(d[lib], float) else d[lib]
+        cells = [f"{d[lib][0]:.2e} / {d[lib][1]:.2e}" if isinstance(d[lib], tuple)
+                 else f"{d[lib]:.2e}" if isinstance(d[lib], float) else d[lib]
                  for lib in ("liegeom", "roma", "pypose")]
         lines.append(f"| {q} | {' | '.join(cells)} |")
     lines += ["", f"reference Jacobian (liegeom, float64) vs finite differences of RoMa's "

@@ -57,6 +57,22 @@ def test_round_trip_accuracy_in_both_precisions(angle, dtype):
     assert float(err) < 10 * torch.finfo(dtype).eps * max(1.0, angle)
 
 
+def test_float32_is_the_rounding_of_float64():
+    """float32 exp and log are computed in float64 internally: each entry within one unit in
+    the last place of the float64 result (the same formulas evaluated in float32 are off by up
+    to four, as RoMa's and pypose's are: benchmarks/results/so3_vs_peers.md)."""
+    gen = torch.Generator().manual_seed(2)
+    v = torch.randn(4000, 3, generator=gen, dtype=torch.float64)
+    v = (v / v.norm(dim=-1, keepdim=True) * math.pi * torch.rand(4000, 1, generator=gen,
+                                                                 dtype=torch.float64)).float()
+    ulp = torch.finfo(torch.float32).eps
+    R64 = so3_exp(v.double())
+    assert ((so3_exp(v).double() - R64).abs() <= ulp * R64.abs().clamp_min(0.5)).all()
+    R = R64.float()
+    w64 = so3_log(R.double())
+    assert ((so3_log(R).double() - w64).abs() <= ulp * w64.abs().clamp_min(0.5)).all()
+
+
 def test_log_jacobian_near_pi_in_float32():
     """Issue 32: the float32 Jacobian of log at π - 1e-6 was off by 1.9e-4. Against the float64
     Jacobian, itself checked by central differences of scipy's log (an independent route)."""
