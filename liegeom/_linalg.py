@@ -401,9 +401,10 @@ def _funcm2(S: torch.Tensor, f: Callable, df: Callable) -> torch.Tensor:
 #
 # f(S) is the polynomial that interpolates f at the eigenvalues, written in Newton form with
 # divided differences that are evaluated without cancellation (expm1, log1p), so clustered
-# and repeated eigenvalues need no special branch. Entries are gathered from, and the result
-# scattered into, the row-major [N, n*n] layout by one small matrix product each (this also
-# symmetrises the input), which is cheaper on the CPU than strided elementwise access.
+# and repeated eigenvalues need no special branch. Entries are gathered from the row-major
+# [N, n*n] layout by one small matrix product (this also symmetrises the input), which is
+# cheaper on the CPU than strided elementwise access; the result is scattered back by one small
+# product (n = 2) or one transposing copy (n = 3, measured 144 us against 253 us per block).
 
 _FAST_FUNCTIONS = {torch.exp: "exp", torch.log: "log"}
 
@@ -480,11 +481,13 @@ def _funcm3_fast(S: torch.Tensor, kind: str) -> torch.Tensor:
     return out.view(S.shape).to(dt)
 
 
+#: rows of Z = (00, 11, 22, 01, 02, 12) in the row-major order of a symmetric 3x3 matrix
+_SCATTER3 = torch.tensor([0, 3, 4, 3, 1, 5, 4, 5, 2])
 _CHUNK = 1 << 14  # rows per block: the work rows of a block stay in the L2/L3 cache
 
 
 def _funcm3_block(x: torch.Tensor, W: torch.Tensor, out: torch.Tensor, kind: str) -> None:
-    G, P = _fast_maps(3, x.dtype, x.device)
+    G, _ = _fast_maps(3, x.dtype, x.device)
     Y = W[:7]
     torch.mm(G, x.T, out=Y)
     q, a, b, c, d, e, f = Y.unbind(0)  # B = [[a, d, e], [d, b, f], [e, f, c]]
@@ -547,7 +550,7 @@ def _funcm3_block(x: torch.Tensor, W: torch.Tensor, out: torch.Tensor, kind: str
     torch.add(b, c, out=s12).mul_(f).addcmul_(d, e)
     Z.mul_(gam).addcmul_(beta, Y[1:])
     Z[:3].add_(alpha)
-    torch.mm(Z.T, P, out=out)
+    out.T.copy_(Z[_SCATTER3.to(Z.device)])  # one transposing copy: cheaper than Z.T @ P
     if kind == "log" and bool(redo.any()):
         idx = redo.nonzero().squeeze(-1)
         S = sym(x[idx].view(-1, 3, 3))
