@@ -1,6 +1,7 @@
 """SO(3) against the rotation libraries users pick: RoMa and pypose (speed and float32 accuracy).
 
-Speed: 1e5 rotations, float64, one thread; each operation of liegeom and of each peer on the
+Speed: 1e5 rotations, float64 (two rows in float32, which liegeom computes in float64
+internally for accuracy), one thread; each operation of liegeom and of each peer on the
 same inputs, interleaved round by round, best of several rounds; the table prints the ratio
 peer time / liegeom time (> 1: liegeom is faster). Operations compared, in each library's own
 public API: exponential (rotation vector -> matrix), logarithm (matrix -> rotation vector),
@@ -90,6 +91,16 @@ OPS = {
         "roma": roma.rotmat_to_rotvec,
         "pypose": lambda R: pp.mat2SO3(R, check=True).Log().tensor(),
     },
+    "exp, float32": {
+        "liegeom": ours_exp,
+        "roma": roma.rotvec_to_rotmat,
+        "pypose": lambda v: pp.so3(v).Exp().matrix(),
+    },
+    "log, float32": {
+        "liegeom": ours_log,
+        "roma": roma.rotmat_to_rotvec,
+        "pypose": lambda R: pp.mat2SO3(R, check=False).Log().tensor(),
+    },
     "haar sampling": {
         "liegeom": lambda n: G.random_point((n,)),
         "roma": lambda n: roma.random_rotmat(n, dtype=torch.float64),
@@ -117,7 +128,8 @@ def _inputs(n):
     q = q / q.norm(dim=-1, keepdim=True)
     R = roma.rotvec_to_rotmat(v)
     M = torch.randn(n, 3, 3, generator=gen, dtype=torch.float64)
-    return {"exp": v, "log": R, "log, validated": R, "haar sampling": n, "quaternion -> matrix": q,
+    return {"exp": v, "log": R, "log, validated": R, "exp, float32": v.float(),
+            "log, float32": R.float(), "haar sampling": n, "quaternion -> matrix": q,
             "quaternion -> matrix, normalizing": 1.5 * q, "nearest rotation": M}
 
 
@@ -199,8 +211,9 @@ def main(argv=None):
     pinned = not args.no_pin_malloc and pin_malloc()
     with set_validation(False):
         best = speed(args.n, args.rounds)
-    lines = [f"SO(3), {args.n} rotations, float64, 1 thread; times in ms (best of "
-             f"{args.rounds}); ratio = peer / liegeom (> 1: liegeom faster); allocator "
+    lines = [f"SO(3), {args.n} rotations, float64 unless the row says float32, 1 thread; "
+             f"times in ms (best of {args.rounds}); ratio = peer / liegeom (> 1: liegeom faster); "
+             f"allocator "
              f"{'pinned' if pinned else 'not pinned'}", "",
              "| operation | liegeom | RoMa | pypose | RoMa/liegeom | pypose/liegeom |",
              "|---|---|---|---|---|---|"]
