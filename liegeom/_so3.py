@@ -111,7 +111,8 @@ def so3_exp(w: torch.Tensor) -> torch.Tensor:
 def so3_exp_skew(X: torch.Tensor) -> torch.Tensor:
     """``exp`` of the skew part of 3x3 matrices, shape=[..., 3, 3] -> [..., 3, 3] (the
     ``SO(3).exp`` kernel: reads the three coordinates off the entries, no intermediate vector)."""
-    return _assemble(_exp_entries(*_skew_coords(_entries(X.double())))).to(X.dtype)
+    # the three coordinates in the input precision (exact for skew X), then float64
+    return _assemble(_exp_entries(*(c.double() for c in _skew_coords(_entries(X))))).to(X.dtype)
 
 
 def _log_coords(R: torch.Tensor) -> tuple[torch.Tensor, ...]:
