@@ -4,7 +4,7 @@ batch, and the nearest rotation.
 Every kernel but the nearest rotation reads the nine entries of its input as ``[N]`` columns and
 writes the output with a handful of fused elementwise operations (no batched 3x3 products, no
 gathers over matrices), which is what makes them as fast as the dedicated rotation libraries on
-the CPU; the nearest rotation needs one batched symmetric 4x4 eigendecomposition. They are
+the CPU; the nearest rotation works on Horn's symmetric 4x4 matrix (cyclic Jacobi). They are
 branch-free (``torch.where`` with guarded inputs: the double-where pattern), so their first
 derivatives are finite everywhere and ``torch.func.vmap`` and ``torch.compile`` apply.
 
@@ -144,38 +144,212 @@ def so3_log_hat(R: torch.Tensor) -> torch.Tensor:
     return _assemble(_hat_entries(*_log_coords(R.double()))).to(R.dtype)
 
 
+# --- nearest rotation: Horn's 4x4 matrix, cyclic Jacobi, one Rayleigh-quotient step -----------
+
+#: Index pairs ``(p, q)`` of one cyclic Jacobi sweep on a 4x4 matrix, with the two other indices.
+_SWEEP = ((0, 1, 2, 3), (0, 2, 1, 3), (0, 3, 1, 2), (1, 2, 0, 3), (1, 3, 0, 2), (2, 3, 0, 1))
+#: Sweeps: on 10^6 draws each of Gaussian, uniform, symmetric, rank-1, rank-2 and integer
+#: matrices the largest off-diagonal entry after five is 4e-12 |K| (after four 1e-3, after six
+#: 2e-17); the Rayleigh step after them takes the eigenvector to rounding.
+_JACOBI_SWEEPS = 5
+#: Keeps the rotation angle 0 where the entry to zero and the diagonal difference both are
+#: (added to their squares; the matrix is scaled to entries of order 1).
+_TINY = 1e-300
+#: A multiple of the start vector added to the Rayleigh step's output: keeps it non-zero (a
+#: defined rotation, finite derivatives) where the top eigenvalue is repeated; far below the
+#: rounding of any non-degenerate output (Horn's matrix is scaled to entries of order 1).
+_ETA = 1e-40
+#: Squared residual ``|K q - ρ q|^2`` of a Jacobi eigenvector taken as converged (32 ε; after
+#: convergence it is below 7e-15 on 10^5 draws of every kind tested, the matrix scaled to
+#: entries of order 1).
+_CONVERGED = (32 * 2.0 ** -52) ** 2
+
+
+def _horn(e: list[torch.Tensor]) -> list[list[torch.Tensor]]:
+    """Horn's symmetric traceless 4x4 matrix of 3x3 matrices from their nine entries, as rows of
+    columns (a symmetric pair of entries is one tensor). Its eigenvalues are
+    ``s_1 + s_2 + s_3', s_1 - s_2 - s_3', s_2 - s_1 - s_3', s_3' - s_1 - s_2`` (``s'``: the
+    singular values with the sign of ``det M`` on the smallest), and the unit eigenvector
+    ``q`` of the largest is the quaternion of the nearest rotation."""
+    m00, m01, m02, m10, m11, m12, m20, m21, m22 = e
+    a, b, c = m21 - m12, m02 - m20, m10 - m01
+    d, f, g = m01 + m10, m02 + m20, m12 + m21
+    return [[m00 + m11 + m22, a, b, c], [a, m00 - m11 - m22, d, f],
+            [b, d, m11 - m00 - m22, g], [c, f, g, m22 - m00 - m11]]
+
+
+def _rotate_pair(A, i, p, q, c, s):
+    """Entries ``(i, p), (i, q)`` of ``A J`` for the Jacobi rotation ``J`` in the plane ``(p,
+    q)``: ``(c x - s y, s x + c y)`` (``None``: an entry known to be zero). In place, with
+    binary operations only (they have ``vmap`` batching rules; ``addcmul_`` has none)."""
+    x, y = A[i][p], A[i][q]
+    if x is None:
+        x = (y * s).neg_()
+        y.mul_(c)
+    elif y is None:
+        y = x * s
+        x.mul_(c)
+    else:
+        sx, sy = s * x, s * y
+        x.mul_(c).sub_(sy)
+        y.mul_(c).add_(sx)
+    A[i][p] = A[p][i] = x
+    A[i][q] = A[q][i] = y
+
+
+def _jacobi_top(K: list[list[torch.Tensor]]) -> list[torch.Tensor]:
+    """A unit eigenvector of the largest eigenvalue of symmetric 4x4 matrices given as rows of
+    columns (overwritten; no autograd), by cyclic Jacobi: four ``[N]`` columns.
+
+    Each rotation zeroes ``A_pq`` with the smaller of the two angles that do (``|t| <= 1``);
+    the rotations are kept and applied, last first, to the unit vector of the largest diagonal
+    entry: the top column of their product, without forming it."""
+    A = [row[:] for row in K]
+    rotations = []
+    for _ in range(_JACOBI_SWEEPS):
+        for p, q, i, j in _SWEEP:
+            apq = A[p][q]
+            if apq is None:
+                apq = torch.zeros_like(A[p][p])
+            d = A[q][q] - A[p][p]
+            # t = 2 a_pq / (d + sign(d) sqrt(d^2 + 4 a_pq^2)), the tangent of the smaller angle;
+            # sqrt(x) as x / sqrt(x) (rsqrt is twice as fast as sqrt here)
+            x = (d * d).add_(apq * apq, alpha=4).add_(_TINY)
+            t = x.rsqrt().mul_(x).copysign_(d).add_(d)
+            t.reciprocal_().mul_(apq).mul_(2)
+            c = (t * t).add_(1).rsqrt_()
+            ta = apq.mul_(t)  # a_pq is zero from here on
+            A[p][p].sub_(ta)
+            A[q][q].add_(ta)
+            s = t.mul_(c)
+            A[p][q] = A[q][p] = None
+            _rotate_pair(A, i, p, q, c, s)
+            _rotate_pair(A, j, p, q, c, s)
+            rotations.append((p, q, c, s))
+    d = [A[k][k] for k in range(4)]
+    top = torch.maximum(torch.maximum(d[0], d[1]), torch.maximum(d[2], d[3]))
+    v, rest = [], torch.ones_like(top)
+    for k in range(3):  # one-hot of the first largest diagonal entry, as float masks
+        v.append((d[k] == top).to(top.dtype).mul_(rest))
+        rest = rest - v[-1]
+    v.append(rest)
+    for p, q, c, s in reversed(rotations):  # v <- J v
+        sp, sq = s * v[p], s * v[q]
+        v[p].mul_(c).add_(sq)
+        v[q].mul_(c).sub_(sp)
+    return v
+
+
+def _dot(*terms) -> torch.Tensor:
+    """``sum(sign * x * y)`` over ``(sign, x, y)`` triples, by out-of-place ``addcmul`` (which,
+    unlike ``addcmul_``, has a ``vmap`` batching rule)."""
+    (s0, x0, y0), *rest = terms
+    out = x0 * y0 if s0 > 0 else -(x0 * y0)
+    for sign, x, y in rest:
+        out = torch.addcmul(out, x, y, value=sign)
+    return out
+
+
+def _quaternion_product(a, b):
+    """Hamilton product ``a b`` of quaternions given as four columns ``(w, x, y, z)``
+    (``R(a b) = R(a) R(b)``)."""
+    aw, ax, ay, az = a
+    bw, bx, by, bz = b
+    return [_dot((1, aw, bw), (-1, ax, bx), (-1, ay, by), (-1, az, bz)),
+            _dot((1, aw, bx), (1, ax, bw), (1, ay, bz), (-1, az, by)),
+            _dot((1, aw, by), (-1, ax, bz), (1, ay, bw), (1, az, bx)),
+            _dot((1, aw, bz), (1, ax, by), (-1, ay, bx), (1, az, bw))]
+
+
+def _rayleigh_step(e: list[torch.Tensor], q: list[torch.Tensor]) -> list[torch.Tensor]:
+    """One Rayleigh-quotient iteration ``-adj(K - ρ I) q`` for Horn's matrix ``K`` of the
+    matrices with entries ``e``, from an approximate top eigenvector ``q`` (unit, not
+    differentiated), as a quaternion (not normalized).
+
+    Computed in the frame of ``R(q)``: there Horn's matrix ``K'`` is that of ``R(q)^T M``,
+    ``q`` is ``e_0``, ``ρ`` is ``K'_00``, and the step is the first column of ``adj(K' - ρ I)``
+    (four 3x3 cofactors), mapped back by the product with ``q``. In this frame the residual
+    ``K'_{i0}`` is small and the cofactors do not carry the rounding of the large entries of
+    ``K`` (in the original frame the step loses accuracy where the top eigenvalues cluster)."""
+    r = _quaternion_entries(*q, unit=True)
+    f = [_dot((1, r[i], e[j]), (1, r[3 + i], e[3 + j]), (1, r[6 + i], e[6 + j]))
+         for i in range(3) for j in range(3)]
+    (k00, b10, b20, b30), (_, k11, b21, b31), (_, _, k22, b32), (_, _, _, k33) = _horn(f)
+    b11, b22, b33 = k11 - k00, k22 - k00, k33 - k00
+    c5 = _dot((1, b22, b33), (-1, b32, b32))
+    c4 = _dot((1, b21, b33), (-1, b31, b32))
+    c3 = _dot((1, b21, b32), (-1, b31, b22))
+    c2 = _dot((1, b20, b33), (-1, b30, b32))
+    c1 = _dot((1, b20, b32), (-1, b30, b22))
+    c0 = _dot((1, b20, b31), (-1, b30, b21))
+    v = [_dot((1, b21, c4), (-1, b11, c5), (-1, b31, c3)) + _ETA,
+         _dot((1, b10, c5), (-1, b21, c2), (1, b31, c1)),
+         _dot((1, b11, c2), (-1, b10, c4), (-1, b31, c0)),
+         _dot((1, b10, c3), (-1, b11, c1), (1, b21, c0))]
+    with torch.no_grad():
+        residual = _dot((1, b10, b10), (1, b20, b20), (1, b30, b30))
+    return v, residual
+
+
 def so3_procrustes(M: torch.Tensor) -> torch.Tensor:
     r"""Nearest rotations in the Frobenius norm, ``argmin_{R in SO(3)} |M - R|_F``, shape=[..., 3,
-    3] -> [..., 3, 3] (see the module docstring).
+    3] -> [..., 3, 3].
 
-    ``K`` and its top eigenvector (``torch.linalg.eigh``, backward stable) are computed in
-    float64 whatever the input precision: the eigenvector's error is about ``ε |M| / gap``, the
-    gap between the two largest eigenvalues of ``K`` (``2 (s_2 + s_3')``, with ``s'`` the
-    singular values with the sign of ``det M`` on the smallest), so float32 input loses nothing
-    beyond its own rounding. The quaternion is normalized again in :func:`quaternion_to_matrix`.
-    Where the nearest rotation is not unique (the gap is 0: e.g. ``M = 0``, or
-    ``s_2 + s_3' = 0``) one of them is returned, and the derivative is unbounded near there, as
-    for the SVD route.
+    The quaternion of the nearest rotation is the top eigenvector of Horn's symmetric traceless
+    4x4 matrix ``K`` of ``M``; its eigenvalues are ``s_1 + s_2 + s_3'`` (the largest) and three
+    others, the gap to the second being ``2 (s_2 + s_3')`` (``s'``: the singular values with
+    the sign of ``det M`` on the smallest). Computed in float64 whatever the input precision,
+    elementwise on the batch: no batched LAPACK call and no data-dependent branch, so
+    ``torch.func.vmap`` and ``torch.compile`` (without graph breaks) apply.
+
+    Method:
+
+    1. ``M`` is divided by its largest entry (not differentiated: the answer does not depend on
+       the scale), so huge, tiny and zero ``M`` are safe;
+    2. five cyclic Jacobi sweeps on ``K`` (not differentiated) give a top eigenvector ``q_0``;
+    3. one Rayleigh-quotient step ``q_1 = -adj(K - ρ I) q_0``, ``ρ = q_0^T K q_0``, computed in
+       the frame of ``R(q_0)`` (Horn's matrix of ``R(q_0)^T M``, where ``q_0`` is ``e_0``: four
+       3x3 cofactors). Its error is the cube of ``q_0``'s, so its first and second derivatives
+       at the fixed ``q_0`` are those of the exact eigenvector (implicit differentiation with no
+       solve); they are the derivatives returned;
+    4. the value is ``q_0`` where its residual ``|K q_0 - ρ q_0|`` is rounding (Jacobi is
+       backward stable), ``q_1`` otherwise (Jacobi not converged: about one draw in 10^5).
+
+    Accuracy: against a 40-digit SVD route the error is at most about ``25 ε |M| / gap`` on
+    Gaussian, near-rotation, near-rank-one and near-reflection (two or three top eigenvalues of
+    ``K`` within ``1e-10 |M|``) draws at scales 1e-150 to 1e150, as for a float64 ``eigh`` of
+    ``K`` (``15 ε |M| / gap`` on the same draws, up to 3 times larger than this kernel near
+    reflections); float32 input loses nothing beyond its own rounding. Where the nearest
+    rotation is not unique (``M = 0``, or ``s_2 + s_3' = 0``) one of them is returned, with
+    finite derivatives that are unbounded near there, as for the SVD route. Cost: about 2x
+    faster than RoMa's batched-SVD ``special_procrustes`` and 3x faster than ``eigh`` of ``K``
+    on the CPU (10^5 matrices, one thread).
 
     Examples
     --------
     >>> M = torch.diag(torch.tensor([-2.0, 3.0, 0.5], dtype=torch.float64))
-    >>> so3_procrustes(M)  # det M < 0: the sign stays on the smallest singular value
+    >>> so3_procrustes(M).round(decimals=12)  # det M < 0: the sign goes on the smallest
     tensor([[-1.,  0.,  0.],
             [ 0.,  1.,  0.],
             [ 0.,  0., -1.]], dtype=torch.float64)
     """
     check_shape(M, ["...", 3, 3], "matrix to project onto SO(3)")
-    m00, m01, m02, m10, m11, m12, m20, m21, m22 = _entries(M.double())
-    a, b, c, d = m21 - m12, m02 - m20, m10 - m01, m01 + m10
-    e, f = m02 + m20, m12 + m21
-    K = torch.stack([m00 + m11 + m22, a, b, c,
-                     a, m00 - m11 - m22, d, e,
-                     b, d, m11 - m00 - m22, f,
-                     c, e, f, m22 - m00 - m11], -1)
-    K = K.reshape(*K.shape[:-1], 4, 4)
-    q = torch.linalg.eigh(K)[1][..., -1]
-    return quaternion_to_matrix(q).to(M.dtype)
+    X = M.double().reshape(*M.shape[:-2], 9).movedim(-1, 0)
+    with torch.no_grad():
+        scale = X.abs().amax(0)
+        scale = scale + (scale == 0)
+    e = list((X / scale).contiguous().unbind(0))
+    with torch.no_grad():
+        q0 = _jacobi_top(_horn([x.detach() for x in e]))
+    v, residual = _rayleigh_step(e, q0)
+    # unit, on the side of e_0 (the sign is not differentiated)
+    n = torch.rsqrt(_dot(*((1, x, x) for x in v))).copysign(v[0].detach())
+    q1 = _quaternion_product(q0, [x * n for x in v])
+    # value: Jacobi's where its residual is rounding (more accurate than the step where the top
+    # eigenvalues cluster), the step's otherwise; derivatives: always the step's
+    keep = (residual <= _CONVERGED).to(residual.dtype)
+    q = [a + keep * (b - a).detach() for a, b in zip(q1, q0)]
+    return _assemble(_quaternion_entries(*q)).to(M.dtype)
 
 
 def so3_membership_defects(R: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
