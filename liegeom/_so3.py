@@ -334,11 +334,13 @@ def so3_procrustes(M: torch.Tensor) -> torch.Tensor:
             [ 0.,  0., -1.]], dtype=torch.float64)
     """
     check_shape(M, ["...", 3, 3], "matrix to project onto SO(3)")
-    X = M.double().reshape(*M.shape[:-2], 9).movedim(-1, 0)
+    # the nine entries as contiguous rows (a copy: divided in place below)
+    X = M.double().reshape(*M.shape[:-2], 9).movedim(-1, 0).clone(
+        memory_format=torch.contiguous_format)
     with torch.no_grad():
         scale = X.abs().amax(0)
         scale = scale + (scale == 0)
-    e = list((X / scale).contiguous().unbind(0))
+    e = list(X.div_(scale).unbind(0))
     with torch.no_grad():
         q0 = _jacobi_top(_horn([x.detach() for x in e]))
     v, residual = _rayleigh_step(e, q0)

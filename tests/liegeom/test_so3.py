@@ -239,7 +239,9 @@ def test_procrustes_on_hard_draws_matches_a_40_digit_svd_route(M):
     """Error at most 64 eps |M| / gap (the float64 eigh of Horn's matrix, the previous kernel,
     reaches 15 eps / gap on such draws, this kernel 25), and never a worse fit than the nearest
     rotation beyond rounding, also where it is not unique (gap 0)."""
+    M0 = M.clone()
     R = so3_procrustes(M)
+    assert torch.equal(M, M0)  # the kernel scales a copy in place, never the input
     ref, gap, best = _mp_nearest(M)
     eps = torch.finfo(torch.float64).eps
     assert float((R - ref).abs().max()) <= 64 * eps / max(gap, 1e-300) + 4 * eps
