@@ -4,10 +4,11 @@ Speed: 1e5 rotations, float64 (two rows in float32, which liegeom computes in fl
 internally for accuracy), one thread; each operation of liegeom and of each peer on the
 same inputs, interleaved round by round, best of several rounds; the table prints the ratio
 peer time / liegeom time (> 1: liegeom is faster). Operations compared, in each library's own
-public API: exponential (rotation vector -> matrix), logarithm (matrix -> rotation vector),
-Haar sampling (pypose has no Haar sampler: its ``randn_SO3`` is a Gaussian in the algebra),
-quaternion -> matrix and nearest rotation (special Procrustes; RoMa only; ``SO(3).projection``,
-Horn's quaternion method).
+public API: exponential (rotation vector -> matrix: ``SO(3).exp_coords``, and in a second row the
+matrix route ``exp(hat(v))``), logarithm (matrix -> rotation vector: ``SO(3).log_coords``, and
+``vee(log(R))``), Haar sampling (pypose has no Haar sampler: its ``randn_SO3`` is a Gaussian
+in the algebra), quaternion -> matrix and nearest rotation (special Procrustes; RoMa only;
+``SO(3).projection``: Jacobi sweeps on Horn's symmetric 4x4 matrix).
 
 Accuracy in float32, max and RMS over 20000 rotation vectors of angle up to π - 1e-3, against
 float64 references (scipy's exp; RoMa's float64 log, equal to liegeom's to 1e-15):
@@ -58,17 +59,24 @@ import roma  # noqa: E402
 G = SO(3)
 
 
-def ours_exp(v):
-    return G.exp(G.hat(v))
+ours_exp = G.exp_coords  # rotation vectors -> matrices, one pass
 
 
 def ours_log(R):
-    return G.vee(G.log(R))
+    return G.log_coords(R)  # matrices -> rotation vectors, one pass
 
 
 def ours_log_validated(R):
     with set_validation(True):
-        return G.vee(G.log(R))
+        return G.log_coords(R)
+
+
+def ours_exp_matrix(v):
+    return G.exp(G.hat(v))
+
+
+def ours_log_matrix(R):
+    return G.vee(G.log(R))
 
 
 def _wxyz_to_xyzw(q):
@@ -83,6 +91,16 @@ OPS = {
     },
     "log": {
         "liegeom": ours_log,
+        "roma": roma.rotmat_to_rotvec,
+        "pypose": lambda R: pp.mat2SO3(R, check=False).Log().tensor(),
+    },
+    "exp, as exp(hat(v))": {
+        "liegeom": ours_exp_matrix,
+        "roma": roma.rotvec_to_rotmat,
+        "pypose": lambda v: pp.so3(v).Exp().matrix(),
+    },
+    "log, as vee(log(R))": {
+        "liegeom": ours_log_matrix,
         "roma": roma.rotmat_to_rotvec,
         "pypose": lambda R: pp.mat2SO3(R, check=False).Log().tensor(),
     },
@@ -128,7 +146,8 @@ def _inputs(n):
     q = q / q.norm(dim=-1, keepdim=True)
     R = roma.rotvec_to_rotmat(v)
     M = torch.randn(n, 3, 3, generator=gen, dtype=torch.float64)
-    return {"exp": v, "log": R, "log, validated": R, "exp, float32": v.float(),
+    return {"exp": v, "log": R, "exp, as exp(hat(v))": v, "log, as vee(log(R))": R,
+            "log, validated": R, "exp, float32": v.float(),
             "log, float32": R.float(), "haar sampling": n, "quaternion -> matrix": q,
             "quaternion -> matrix, normalizing": 1.5 * q, "nearest rotation": M}
 

@@ -40,7 +40,9 @@ from ._checks import GroupMembershipError, check_finite, check_shape, first_inde
 from ._so3 import (
     _assemble,
     _hat_entries,
+    so3_exp,
     so3_exp_skew,
+    so3_log,
     so3_log_hat,
     so3_membership_defects,
     so3_procrustes,
@@ -177,6 +179,16 @@ class MatrixGroup:
         """
         return self._log(self._valid(g))
 
+    def exp_coords(self, v: torch.Tensor) -> torch.Tensor:
+        """Group elements from algebra coordinates, ``exp(hat(v))``, shape=[..., dim] ->
+        [..., size, size] (SO(3): rotation vectors to rotation matrices in one pass)."""
+        return self.exp(self.hat(v))
+
+    def log_coords(self, g: torch.Tensor) -> torch.Tensor:
+        """Algebra coordinates of the principal logarithm, ``vee(log(g))``, shape=[..., size,
+        size] -> [..., dim] (SO(3): rotation vectors in one pass). Validated as :meth:`log`."""
+        return self.vee(self.log(g))
+
     def _log(self, g: torch.Tensor) -> torch.Tensor:
         if should_validate(g):
             _check_principal_log(g, self.name)
@@ -286,9 +298,10 @@ def _check_principal_log(g: torch.Tensor, name: str) -> None:
             )
         return
     lam = torch.linalg.eigvals(g.detach())
-    # eigenvalues are resolved to about eps times the largest of them (not times 1): a
-    # threshold relative to the matrix's own scale, so 1e-5 (rot(π - 1e-8) ⊕ 1) has a log
-    tiny = 1e3 * torch.finfo(g.dtype).eps * lam.abs().amax(-1, keepdim=True)
+    # eigenvalues are resolved to about n eps times the largest of them (not times 1): a
+    # threshold relative to the matrix's own scale, so 1e-5 (rot(π - 1e-8) ⊕ 1) has a log; and
+    # no wider than that, so float32 rotations by π - 1e-5 (the strategies' default) have one
+    tiny = 10 * n * torch.finfo(g.dtype).eps * lam.abs().amax(-1, keepdim=True)
     bad = ((lam.real <= 0) & (lam.imag.abs() <= tiny)).any(-1)
     idx = first_index(bad)
     if idx is not None:
@@ -632,6 +645,17 @@ class SO(MatrixGroup):
         if n == 3:
             return so3_exp_skew(X)
         return torch.linalg.matrix_exp(la.skew(X))
+
+    def exp_coords(self, v):
+        if self.n != 3:
+            return super().exp_coords(v)
+        check_shape(v, ["...", 3], f"algebra coordinates of {self.name}")
+        return so3_exp(v)
+
+    def log_coords(self, g):
+        if self.n != 3:
+            return super().log_coords(g)
+        return so3_log(self._valid(g))
 
     def _log(self, g):
         n = self.n

@@ -581,3 +581,34 @@ def test_principal_log_check_on_nearly_isoclinic_rotations(gap, delta):
         assert torch.allclose(G.exp(G.log(h)), h, atol=1e-13 / delta)
     with pytest.raises(GroupMembershipError, match="no real principal logarithm"):
         SO(4).log(rotation(math.pi, a - gap))
+
+
+@pytest.mark.parametrize("dt", [torch.float64, torch.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("G", GROUPS + [Affine(GLPlus(2)), Affine(SO(3))], ids=repr)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_coordinate_maps_are_hat_then_exp_and_log_then_vee(G, dt, data):
+    """``exp_coords = exp ∘ hat`` and ``log_coords = vee ∘ log`` (SO(3) has one-pass kernels
+    for both), with the same validation as ``log``."""
+    X = data.draw(algebra_elements(G, batch_shape=(4,), dtype=dt))
+    g = data.draw(group_elements(G, batch_shape=(4,), dtype=dt))
+    v = G.vee(X)
+    tol = dict(rtol=0, atol=50 * torch.finfo(dt).eps * (1 + float(G.exp(X).abs().max())))
+    torch.testing.assert_close(G.exp_coords(v), G.exp(G.hat(v)), **tol)
+    ref = G.vee(G.log(g))
+    torch.testing.assert_close(G.log_coords(g), ref, rtol=0, atol=50 * torch.finfo(dt).eps * (
+        1 + float(ref.abs().max())) / max(1e-8, math.pi - float(ref.abs().max())))
+    assert G.log_coords(g).dtype == dt
+    with pytest.raises(GroupMembershipError):
+        G.log_coords(torch.full_like(g, float("nan")))
+
+
+def test_so3_coordinate_maps_shapes_and_vmap():
+    G = SO(3)
+    v = torch.randn(2, 5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    R = G.exp_coords(v)
+    assert R.shape == (2, 5, 3, 3) and G.log_coords(R).shape == (2, 5, 3)
+    torch.testing.assert_close(torch.func.vmap(G.exp_coords)(v[0]), R[0])
+    torch.testing.assert_close(torch.func.vmap(G.log_coords)(R[0]), G.log_coords(R[0]))
+    with pytest.raises(ValueError, match="shape"):
+        G.exp_coords(torch.zeros(4))
