@@ -83,42 +83,22 @@ def _wxyz_to_xyzw(q):
     return torch.cat([q[..., 1:], q[..., :1]], -1)
 
 
+PEER_EXP = {"roma": roma.rotvec_to_rotmat, "pypose": lambda v: pp.so3(v).Exp().matrix()}
+PEER_LOG = {"roma": roma.rotmat_to_rotvec,
+            "pypose": lambda R: pp.mat2SO3(R, check=False).Log().tensor()}
+
 OPS = {
-    "exp": {
-        "liegeom": ours_exp,
-        "roma": roma.rotvec_to_rotmat,
-        "pypose": lambda v: pp.so3(v).Exp().matrix(),
-    },
-    "log": {
-        "liegeom": ours_log,
-        "roma": roma.rotmat_to_rotvec,
-        "pypose": lambda R: pp.mat2SO3(R, check=False).Log().tensor(),
-    },
-    "exp, as exp(hat(v))": {
-        "liegeom": ours_exp_matrix,
-        "roma": roma.rotvec_to_rotmat,
-        "pypose": lambda v: pp.so3(v).Exp().matrix(),
-    },
-    "log, as vee(log(R))": {
-        "liegeom": ours_log_matrix,
-        "roma": roma.rotmat_to_rotvec,
-        "pypose": lambda R: pp.mat2SO3(R, check=False).Log().tensor(),
-    },
+    "exp": {"liegeom": ours_exp, **PEER_EXP},
+    "log": {"liegeom": ours_log, **PEER_LOG},
+    "exp, as exp(hat(v))": {"liegeom": ours_exp_matrix, **PEER_EXP},
+    "log, as vee(log(R))": {"liegeom": ours_log_matrix, **PEER_LOG},
     "log, validated": {
         "liegeom": ours_log_validated,
         "roma": roma.rotmat_to_rotvec,
         "pypose": lambda R: pp.mat2SO3(R, check=True).Log().tensor(),
     },
-    "exp, float32": {
-        "liegeom": ours_exp,
-        "roma": roma.rotvec_to_rotmat,
-        "pypose": lambda v: pp.so3(v).Exp().matrix(),
-    },
-    "log, float32": {
-        "liegeom": ours_log,
-        "roma": roma.rotmat_to_rotvec,
-        "pypose": lambda R: pp.mat2SO3(R, check=False).Log().tensor(),
-    },
+    "exp, float32": {"liegeom": ours_exp, **PEER_EXP},
+    "log, float32": {"liegeom": ours_log, **PEER_LOG},
     "haar sampling": {
         "liegeom": lambda n: G.random_point((n,)),
         "roma": lambda n: roma.random_rotmat(n, dtype=torch.float64),
@@ -176,10 +156,8 @@ def accuracy():
     v = v / v.norm(dim=-1, keepdim=True) * torch.rand(20000, 1, generator=gen,
                                                      dtype=torch.float64) * (math.pi - 1e-3)
     v32 = v.float()
-    logs = {"liegeom": ours_log, "roma": roma.rotmat_to_rotvec,
-            "pypose": lambda R: pp.mat2SO3(R, check=False).Log().tensor()}
-    exps = {"liegeom": ours_exp, "roma": roma.rotvec_to_rotmat,
-            "pypose": lambda v: pp.so3(v).Exp().matrix()}
+    logs = {"liegeom": ours_log, **PEER_LOG}
+    exps = {"liegeom": ours_exp, **PEER_EXP}
     v32d = v32.double()
     # float64 references: scipy's exp of the float32 inputs, RoMa's float64 log of the
     # float32-rounded rotations (scipy's from_matrix would project them onto SO(3) first)

@@ -29,8 +29,10 @@ from liegeom.testing.strategies import group_elements, rotations, spd_matrices
 from . import _prefix
 
 #: Examples per law (derandomized): the budget within which each pre-fix defect must be found;
-#: log_law takes 2.5x as many: the GL+(2) defect needs unit scale, a rotation and an angle within
-#: 1e-3 of π together (about 1% of its draws).
+#: log_law takes 2.5x as many, and 6x for GL+(2), whose defect needs unit scale, a rotation and an
+#: angle within 1e-3 of π together: 4.5% of batches of 8 (68 of 1500 random draws), so 240
+#: examples miss it with probability 1.6e-5 (100 missed it once the modules imported, which seed
+#: hypothesis's pool of constants, changed).
 EXAMPLES = 40
 
 
@@ -64,7 +66,7 @@ def log_law(G, shrink: bool = True) -> None:
     strategy = rotations(G.n, batch_shape=(8,)) if isinstance(G, SO) else group_elements(
         G, batch_shape=(8,))
 
-    @_settings(shrink=shrink, factor=2.5)
+    @_settings(shrink=shrink, factor=6.0 if G == GLPlus(2) else 2.5)
     @given(g=strategy)
     def law(g):
         L = G.log(g)
