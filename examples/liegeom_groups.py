@@ -17,6 +17,11 @@ print(G.name, "dim", G.dim, "batch", tuple(g.shape))
 print("compose(g, inverse g) = I:", torch.allclose(G.compose(g, G.inverse(g)), G.identity((4, 2))))
 print("exp(log g) = g:", torch.allclose(G.exp(G.log(g)), g))
 
+# Algebra coordinates: for SO(3) these are rotation vectors, mapped in one pass each way.
+w = torch.tensor([[0.0, 0.0, torch.pi / 2]], dtype=torch.float64)  # a quarter turn about z
+Rz = SO(3).exp_coords(w)
+print("rotation vector -> matrix -> vector:", torch.allclose(SO(3).log_coords(Rz), w))
+
 # Decompositions: g = P R, g = K A N, g = K1 A K2, each factor in its subgroup.
 P, R = polar(g)
 K, A, N = iwasawa(g)
