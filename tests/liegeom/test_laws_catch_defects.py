@@ -29,10 +29,13 @@ from liegeom.testing.strategies import group_elements, rotations, spd_matrices
 from . import _prefix
 
 #: Examples per law (derandomized): the budget within which each pre-fix defect must be found;
-#: log_law takes 2.5x as many, and 6x for GL+(2), whose defect needs unit scale, a rotation and an
-#: angle within 1e-3 of π together: 4.5% of batches of 8 (68 of 1500 random draws), so 240
-#: examples miss it with probability 1.6e-5 (100 missed it once the modules imported, which seed
-#: hypothesis's pool of constants, changed).
+#: log_law takes 2.5x as many, and its catching run 25x for GL+(2) (the law itself runs 2.5x in
+#: the suite: 1000 examples take 22 s), whose defect needs unit scale, a rotation and an angle
+#: within 1e-3 of π together: 4.5% of random batches of 8 (68 of 1500), 8-10% of
+#: derandomized ones but in clusters (hypothesis mutates a hit), first met after 51-75 examples
+#: in two module contexts. The draws of a derandomized test depend on the modules imported
+#: before it (they seed hypothesis's pool of constants), so the budget must hold in any order:
+#: 100 and 240 examples each missed it once.
 EXAMPLES = 40
 
 
@@ -57,7 +60,7 @@ def _kappa(g):
 # --- the laws ------------------------------------------------------------------------------------
 
 
-def log_law(G, shrink: bool = True) -> None:
+def log_law(G, shrink: bool = True, factor: float = 2.5) -> None:
     """Every drawn member has a principal logarithm (the defaults stop short of π), and
     ``exp(log g) = g`` to the accuracy the conditioning allows, ``eps κ(g) / δ`` up to a
     constant (δ = π minus the largest eigenvalue angle; measured constant < 100 over 300
@@ -66,7 +69,7 @@ def log_law(G, shrink: bool = True) -> None:
     strategy = rotations(G.n, batch_shape=(8,)) if isinstance(G, SO) else group_elements(
         G, batch_shape=(8,))
 
-    @_settings(shrink=shrink, factor=6.0 if G == GLPlus(2) else 2.5)
+    @_settings(shrink=shrink, factor=factor)
     @given(g=strategy)
     def law(g):
         L = G.log(g)
@@ -210,7 +213,7 @@ def test_log_law_catches_defect_1(G):
     with mock.patch.object(la, "_sqrtm_db", _prefix.sqrtm_db), \
             mock.patch.object(la, "_logm2", _prefix.logm2), \
             pytest.raises(ArithmeticError, match="did not converge"):
-        log_law(G, shrink=False)
+        log_law(G, shrink=False, factor=25.0 if G == GLPlus(2) else 2.5)
 
 
 @pytest.mark.parametrize("n", [2, 3])
