@@ -672,8 +672,8 @@ class SO(MatrixGroup):
     def projection(self, M):
         """Nearest rotation (special orthogonal Procrustes): ``U diag(1, .., 1, d) V^T`` from
         the SVD, ``d = det(U V^T)``; for n = 2 the closed form ``rot(atan2(c - b, a + d))``; for
-        n = 3 the top eigenvector of Horn's symmetric 4x4 matrix, in float64
-        (:func:`liegeom._so3.so3_procrustes`)."""
+        n = 3 the top eigenvector of Horn's symmetric 4x4 matrix, in float64 by elementwise
+        Jacobi sweeps (:func:`liegeom._so3.so3_procrustes`)."""
         check_shape(M, ["...", self.n, self.n], f"matrix to project onto {self.name}")
         if self.n == 2:
             p = M[..., 0, 0] + M[..., 1, 1]
