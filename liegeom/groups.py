@@ -39,7 +39,9 @@ from . import _linalg as la
 from ._checks import GroupMembershipError, check_finite, check_shape, first_index, should_validate
 from ._so3 import (
     _assemble,
+    _entries,
     _hat_entries,
+    _skew_coords,
     so3_exp,
     so3_exp_skew,
     so3_log,
@@ -570,8 +572,7 @@ class SL(GLPlus):
 
 def _skew3_coords(X: torch.Tensor) -> torch.Tensor:
     """``vee(skew(X))`` for 3x3 ``X`` (``hat(v) u = v × u``), shape=[..., 3, 3] -> [..., 3]."""
-    return 0.5 * torch.stack([X[..., 2, 1] - X[..., 1, 2], X[..., 0, 2] - X[..., 2, 0],
-                              X[..., 1, 0] - X[..., 0, 1]], -1)
+    return torch.stack(_skew_coords(_entries(X)), -1)
 
 
 def _hat3(w: torch.Tensor) -> torch.Tensor:
